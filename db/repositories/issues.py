@@ -1,0 +1,128 @@
+"""Issues and their items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Issue, Item
+from db.types import utcnow
+
+
+@dataclass(frozen=True)
+class ItemData:
+    number: int
+    title: str
+    body: str
+    summary: str
+    take: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class IssueData:
+    newsletter: str
+    month: str
+    title: str
+    document_json: str
+    content_hash: str
+    items: Sequence[ItemData]
+
+
+class IssueConflictError(Exception):
+    """The month is already stored with different text and replacing was not asked for."""
+
+
+StoreOutcome = Literal["created", "unchanged", "replaced"]
+
+
+async def store_issue(
+    session: AsyncSession, data: IssueData, *, replace: bool = False
+) -> tuple[Issue, StoreOutcome]:
+    """Insert an issue, or keep the stored one when the text is the same.
+
+    Changed text for a stored month raises IssueConflictError unless `replace`.
+    """
+    existing = await get_issue(session, data.newsletter, data.month)
+    if existing is not None:
+        if existing.content_hash == data.content_hash:
+            return existing, "unchanged"
+        if not replace:
+            raise IssueConflictError(
+                f"{data.month} is already imported with different text; use --replace"
+            )
+        existing.title = data.title
+        existing.document = data.document_json
+        existing.content_hash = data.content_hash
+        existing.imported_at = utcnow()
+        await session.execute(delete(Item).where(Item.issue_id == existing.id))
+        session.add_all(_items(existing.id, data.items))
+        await session.flush()
+        return existing, "replaced"
+
+    issue = Issue(
+        newsletter=data.newsletter,
+        month=data.month,
+        title=data.title,
+        document=data.document_json,
+        content_hash=data.content_hash,
+        status="draft",
+    )
+    session.add(issue)
+    await session.flush()
+    session.add_all(_items(issue.id, data.items))
+    await session.flush()
+    return issue, "created"
+
+
+def _items(issue_id: int, items: Sequence[ItemData]) -> list[Item]:
+    return [
+        Item(
+            issue_id=issue_id,
+            number=i.number,
+            title=i.title,
+            body=i.body,
+            summary=i.summary,
+            take=i.take,
+            url=i.url,
+        )
+        for i in items
+    ]
+
+
+async def get_issue(
+    session: AsyncSession, newsletter: str, month: str, *, with_items: bool = False
+) -> Issue | None:
+    stmt = select(Issue).where(Issue.newsletter == newsletter, Issue.month == month)
+    if with_items:
+        stmt = stmt.options(selectinload(Issue.items))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def latest_published(
+    session: AsyncSession, newsletter: str, *, with_items: bool = False
+) -> Issue | None:
+    stmt = (
+        select(Issue)
+        .where(Issue.newsletter == newsletter, Issue.status == "published")
+        .order_by(Issue.month.desc())
+        .limit(1)
+    )
+    if with_items:
+        stmt = stmt.options(selectinload(Issue.items))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def mark_published(session: AsyncSession, issue: Issue) -> bool:
+    """Mark the issue published; False when it already was."""
+    if issue.status == "published":
+        return False
+    issue.status = "published"
+    issue.published_at = utcnow()
+    await session.flush()
+    return True

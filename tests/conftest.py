@@ -1,0 +1,82 @@
+"""Shared fixtures: a database per test on each backend.
+
+SQLite always runs. PostgreSQL runs when TEST_DATABASE_URL points at a server; without it
+those tests are skipped with a reason. CI sets MASTHEAD_TEST_BACKEND to run one backend
+per pass and MASTHEAD_NO_SKIPS=1 so that any skip fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.engine import create_engine, create_sessionmaker
+from db.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+ONLY_BACKEND = os.environ.get("MASTHEAD_TEST_BACKEND")
+
+
+def _backends() -> list[object]:
+    params: list[object] = []
+    if ONLY_BACKEND in (None, "", "sqlite"):
+        params.append(pytest.param("sqlite", id="sqlite"))
+    if ONLY_BACKEND in (None, "", "postgresql"):
+        marks = [] if PG_URL else [pytest.mark.skip(reason="TEST_DATABASE_URL is not set")]
+        params.append(pytest.param("postgresql", id="postgresql", marks=marks))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database on the backend: a fresh SQLite file, or a wiped PG schema."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    assert PG_URL is not None
+    await reset_postgres(PG_URL)
+    yield PG_URL
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get("MASTHEAD_NO_SKIPS") == "1":
+        # In CI a skip hides a missing service or a broken fixture: count it as a failure.
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which allows no skips: {report.longrepr}"

@@ -1,0 +1,208 @@
+"""Repository behaviour, on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import DeliveryPart, GuildSettings, Issue, Item, ItemVote
+from db.repositories import deliveries, guilds, issues, tips, votes
+from db.types import SNOWFLAKE_MAX
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def _issue(month: str = "2023-12", text: str = "v1", items: int = 3) -> issues.IssueData:
+    return issues.IssueData(
+        newsletter="This Month in China",
+        month=month,
+        title="December 2023",
+        document_json=json.dumps({"month": month, "text": text}),
+        content_hash=f"hash-{month}-{text}",
+        items=[
+            issues.ItemData(
+                number=n,
+                title=f"Item {n}",
+                body=f"Body {n}.\n\nSecond paragraph.",
+                summary=f"Body {n}.",
+                take="I like it." if n == 1 else None,
+                url=None,
+            )
+            for n in range(1, items + 1)
+        ],
+    )
+
+
+async def test_issue_with_items_round_trips(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        _, outcome = await issues.store_issue(session, _issue())
+    assert outcome == "created"
+    async with sessionmaker() as session:
+        issue = await issues.get_issue(session, "This Month in China", "2023-12", with_items=True)
+    assert issue is not None
+    assert [i.number for i in issue.items] == [1, 2, 3]
+    assert issue.items[0].take == "I like it."
+    assert issue.items[1].body == "Body 2.\n\nSecond paragraph."
+    assert issue.imported_at.tzinfo is not None
+
+
+async def test_same_text_is_a_noop_and_changed_text_needs_replace(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        await issues.store_issue(session, _issue())
+    async with sessionmaker.begin() as session:
+        _, outcome = await issues.store_issue(session, _issue())
+    assert outcome == "unchanged"
+    with pytest.raises(issues.IssueConflictError):
+        async with sessionmaker.begin() as session:
+            await issues.store_issue(session, _issue(text="v2", items=5))
+    async with sessionmaker.begin() as session:
+        _, outcome = await issues.store_issue(session, _issue(text="v2", items=5), replace=True)
+    assert outcome == "replaced"
+    async with sessionmaker() as session:
+        issue = await issues.get_issue(session, "This Month in China", "2023-12", with_items=True)
+    assert issue is not None and len(issue.items) == 5
+
+
+async def test_one_issue_per_month(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        await issues.store_issue(session, _issue())
+    with pytest.raises(IntegrityError):
+        async with sessionmaker.begin() as session:
+            session.add(
+                Issue(
+                    newsletter="This Month in China",
+                    month="2023-12",
+                    title="x",
+                    document="{}",
+                    content_hash="other",
+                )
+            )
+
+
+async def test_one_item_per_number(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, _issue())
+    with pytest.raises(IntegrityError):
+        async with sessionmaker.begin() as session:
+            session.add(Item(issue_id=issue.id, number=2, title="t", body="b", summary="s"))
+
+
+async def _delivered_part(sessionmaker: Sessions) -> tuple[int, int]:
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, _issue())
+        delivery, created = await deliveries.queue_delivery(
+            session, issue_id=issue.id, guild_id=1, channel_id=10
+        )
+        assert created
+        await deliveries.record_part_sent(
+            session, delivery, part_key="header", position=0, message_id=99
+        )
+    return issue.id, delivery.id
+
+
+async def test_one_delivery_part_per_issue_channel_and_part(sessionmaker: Sessions) -> None:
+    issue_id, delivery_id = await _delivered_part(sessionmaker)
+    with pytest.raises(IntegrityError):
+        async with sessionmaker.begin() as session:
+            session.add(
+                DeliveryPart(
+                    delivery_id=delivery_id,
+                    issue_id=issue_id,
+                    channel_id=10,
+                    part_key="header",
+                    position=0,
+                    status="sent",
+                    message_id=100,
+                )
+            )
+
+
+async def test_queueing_twice_returns_the_first_delivery(sessionmaker: Sessions) -> None:
+    issue_id, delivery_id = await _delivered_part(sessionmaker)
+    async with sessionmaker.begin() as session:
+        again, created = await deliveries.queue_delivery(
+            session, issue_id=issue_id, guild_id=1, channel_id=10
+        )
+    assert not created and again.id == delivery_id
+
+
+async def test_one_vote_per_user_per_item(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, _issue())
+        item = await issues.get_issue(session, issue.newsletter, issue.month, with_items=True)
+        assert item is not None
+        item_id = item.items[0].id
+        assert await votes.cast_vote(session, item_id=item_id, user_id=5, helpful=True)
+        assert not await votes.cast_vote(session, item_id=item_id, user_id=5, helpful=False)
+        assert await votes.vote_counts(session, item_id) == (0, 1)
+    with pytest.raises(IntegrityError):
+        async with sessionmaker.begin() as session:
+            session.add(ItemVote(item_id=item_id, user_id=5, helpful=True))
+
+
+async def test_discord_id_above_signed_64_bits_is_refused(sessionmaker: Sessions) -> None:
+    with pytest.raises(StatementError, match="does not fit"):
+        async with sessionmaker.begin() as session:
+            session.add(GuildSettings(guild_id=SNOWFLAKE_MAX + 1))
+    async with sessionmaker() as session:
+        assert await guilds.get_settings(session, SNOWFLAKE_MAX + 1 - 2**63) is None
+
+
+async def test_discord_id_near_signed_64_bit_limit_survives(sessionmaker: Sessions) -> None:
+    big = SNOWFLAKE_MAX - 7
+    async with sessionmaker.begin() as session:
+        await guilds.update_settings(session, big, announce_channel_id=big - 1)
+    async with sessionmaker() as session:
+        settings = await guilds.get_settings(session, big)
+    assert settings is not None
+    assert settings.guild_id == big and settings.announce_channel_id == big - 1
+
+
+async def _pending_tip(sessionmaker: Sessions) -> int:
+    async with sessionmaker.begin() as session:
+        tip = await tips.add_tip(
+            session, guild_id=1, user_id=2, headline="A headline here", for_month="2024-01"
+        )
+    return tip.id
+
+
+async def test_two_moderators_deciding_at_once_exactly_one_wins(sessionmaker: Sessions) -> None:
+    tip_id = await _pending_tip(sessionmaker)
+    both_read = asyncio.Barrier(2)
+
+    async def decide(moderator: int, status: str) -> tips.Decision:
+        async with sessionmaker.begin() as session:
+            tip = await tips.get_tip(session, tip_id)
+            assert tip is not None and tip.status == "pending"
+            await both_read.wait()  # both have seen the tip pending before either writes
+            return await tips.decide_tip(
+                session, tip_id, status=status, moderator_id=moderator, reason="r"
+            )
+
+    results = await asyncio.gather(
+        decide(100, "approved"), decide(200, "rejected"), return_exceptions=True
+    )
+    decisions = [r for r in results if isinstance(r, tips.Decision)]
+    winners = [d for d in decisions if d.won]
+    assert len(winners) == 1, results
+    async with sessionmaker() as session:
+        stored = await tips.get_tip(session, tip_id)
+        events = await tips.tip_events(session, tip_id)
+    assert stored is not None
+    assert stored.status == winners[0].tip.status
+    assert stored.decided_by == winners[0].tip.decided_by
+    assert [e.action for e in events] == ["submitted", stored.status]
+
+
+async def test_decided_tip_tells_the_loser_who_decided(sessionmaker: Sessions) -> None:
+    tip_id = await _pending_tip(sessionmaker)
+    async with sessionmaker.begin() as session:
+        first = await tips.decide_tip(session, tip_id, status="shortlisted", moderator_id=7)
+    async with sessionmaker.begin() as session:
+        second = await tips.decide_tip(session, tip_id, status="rejected", moderator_id=8)
+    assert first.won and not second.won
+    assert second.tip.decided_by == 7 and second.tip.status == "shortlisted"
