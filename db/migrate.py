@@ -10,6 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# Search structures that live outside the models (FTS5 table and its shadow tables,
+# the PostgreSQL expression index); autogenerate must not try to drop them.
+SEARCH_OBJECTS = ("items_fts", "ix_items_search")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config()

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 ONLY_BACKEND = os.environ.get("MASTHEAD_TEST_BACKEND")
@@ -61,8 +61,7 @@ async def reset_postgres(url: str) -> None:
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    await migrate.upgrade(engine)  # the real schema, search structures included
     yield engine
     await engine.dispose()
 
