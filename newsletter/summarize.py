@@ -1,0 +1,151 @@
+"""Extractive summaries: whole sentences of the text itself, facts before the editor's views."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .sentences import split_sentences
+from .textutil import TermWeights, content_terms, cosine
+
+__all__ = ["split_sentences", "summarize"]
+
+# The editor speaking as "I" marks an opinion (the take); "we/our/let's" and questions are
+# weaker signals that a sentence is commentary rather than news.
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|I’ll|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)\b"
+)
+# Lower-case "us" only: "US" is the country.
+_AUTHOR_PLURAL = re.compile(r"\b(?:[Ww]e|[Ww]e’re|[Ww]e're|[Oo]ur|us|[Ll]et’s|[Ll]et's)\b")
+_SUBJECTLESS_OPINION = re.compile(r"^(?:would love|can't wait|can’t wait|love to|hope to)\b", re.I)
+_MIN_ROUNDUP_PARAGRAPHS = 6
+# Mean similarity of neighbouring paragraphs below which a text reads as separate updates.
+_ROUNDUP_COHESION = 0.15
+_MMR_LAMBDA = 0.6
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    paragraph: int
+    position: int  # index within its paragraph
+    order: int  # index within the text
+
+    @property
+    def is_opinion(self) -> bool:
+        return bool(
+            _FIRST_PERSON.search(self.text)
+            or _AUTHOR_PLURAL.search(self.text)
+            or _SUBJECTLESS_OPINION.match(self.text)
+            or self.text.rstrip("\"”’' ").endswith(("?", ":"))
+            or self.text.startswith(("- ", "• "))  # list entries lack context on their own
+        )
+
+    @property
+    def is_take(self) -> bool:
+        return bool(_FIRST_PERSON.search(self.text) or _SUBJECTLESS_OPINION.match(self.text))
+
+
+def summarize(text: str, limit: int = 400) -> tuple[str, str | None]:
+    """Return (summary, take): the summary is at most `limit` characters of whole sentences
+    from `text` in their original order; the take joins the editor's first-person sentences."""
+    sentences = _sentences(text)
+    if not sentences:
+        return "", None
+    takes = [s.text for s in sentences if s.is_take]
+    take = " ".join(takes) if takes else None
+    facts = [s for s in sentences if not s.is_opinion] or sentences
+    paragraphs = {s.paragraph for s in facts}
+    if len(paragraphs) >= _MIN_ROUNDUP_PARAGRAPHS and _is_roundup(text):
+        chosen = _diverse_leads(facts, limit)
+    else:
+        chosen = _leading(facts, limit)
+    if not chosen:
+        return _fallback(facts, limit), take
+    return " ".join(s.text for s in sorted(chosen, key=lambda s: s.order)), take
+
+
+def _sentences(text: str) -> list[_Sentence]:
+    result: list[_Sentence] = []
+    for p, paragraph in enumerate(re.split(r"\n\s*\n", text.strip())):
+        for position, sentence in enumerate(split_sentences(paragraph)):
+            result.append(_Sentence(sentence, p, position, len(result)))
+    return result
+
+
+def _leading(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
+    """Sentences in order while they fit; a sentence too long to fit is skipped."""
+    chosen: list[_Sentence] = []
+    used = -1  # no leading space before the first sentence
+    for sentence in sentences:
+        cost = len(sentence.text) + 1
+        if used + cost <= limit:
+            chosen.append(sentence)
+            used += cost
+        elif chosen:
+            break
+    return chosen
+
+
+def _is_roundup(text: str) -> bool:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    terms = [content_terms(p) for p in paragraphs]
+    weights = TermWeights(terms)
+    vectors = [weights.vector(t) for t in terms]
+    pairs = [cosine(vectors[i - 1], vectors[i]) for i in range(1, len(vectors))]
+    return bool(pairs) and sum(pairs) / len(pairs) < _ROUNDUP_COHESION
+
+
+def _diverse_leads(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
+    """Maximal marginal relevance over each paragraph's lead sentence: cover several
+    updates of a roundup instead of only its first one."""
+    leads: dict[int, _Sentence] = {}
+    for sentence in sentences:
+        leads.setdefault(sentence.paragraph, sentence)
+    candidates = list(leads.values())
+    terms = [content_terms(s.text) for s in candidates]
+    weights = TermWeights(terms)
+    vectors = [weights.vector(t) for t in terms]
+    centroid: dict[str, float] = {}
+    for vector in vectors:
+        for term, weight in vector.items():
+            centroid[term] = centroid.get(term, 0.0) + weight
+    # Relevance: closeness to the whole text, with a gentle preference for early paragraphs.
+    relevance = [
+        cosine(vector, centroid) + 0.5 / (1 + rank) - 0.2 * len(candidates[rank].text) / limit
+        for rank, vector in enumerate(vectors)
+    ]
+    chosen: list[int] = []
+    used = -1
+    remaining = set(range(len(candidates)))
+    while remaining:
+
+        def score(i: int) -> float:
+            redundancy = max((cosine(vectors[i], vectors[j]) for j in chosen), default=0.0)
+            return _MMR_LAMBDA * relevance[i] - (1 - _MMR_LAMBDA) * redundancy
+
+        best = max(sorted(remaining), key=score)
+        remaining.discard(best)
+        cost = len(candidates[best].text) + 1
+        if used + cost <= limit:
+            chosen.append(best)
+            used += cost
+    return [candidates[i] for i in chosen]
+
+
+def _fallback(sentences: list[_Sentence], limit: int) -> str:
+    """Every sentence is longer than the limit: cut the first one at a clause boundary
+    (comma, semicolon, dash) or else a word boundary and mark the cut with an ellipsis.
+    The result is then a prefix of a sentence, never text from elsewhere."""
+    text = sentences[0].text
+    room = limit - len(ELLIPSIS)
+    head = text[: room + 1]
+    for separator in ("; ", ", ", " – ", " — ", " - "):
+        cut = head.rfind(separator)
+        if cut >= room // 2:
+            return text[:cut].rstrip(" ,;–—-") + ELLIPSIS
+    cut = head.rfind(" ")
+    if cut <= 0:
+        return text[:room] + ELLIPSIS  # one enormous word; nothing better exists
+    return text[:cut].rstrip() + ELLIPSIS
