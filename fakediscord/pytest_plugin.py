@@ -1,0 +1,75 @@
+"""pytest fixtures: ``fake_discord`` (a started emulator that fails the test on any request
+Discord would refuse), ``run_bot`` (start a bot in-process) and ``bot_process`` (start one
+as a subprocess).
+
+Enable with ``pytest_plugins = ["fakediscord.pytest_plugin"]`` in the top conftest.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from .client import FakeDiscord
+from .process import BotProcess, InProcessBot
+
+
+@pytest_asyncio.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+    unexpected = fake.unexpected_violations()
+    if unexpected:
+        lines = "\n".join(f"  {v}" for v in unexpected)
+        pytest.fail(
+            f"Discord would have refused {len(unexpected)} request(s):\n{lines}", pytrace=False
+        )
+
+
+@pytest_asyncio.fixture
+async def run_bot(fake_discord: FakeDiscord) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """``bot = await run_bot(bot, commands=("ping",))`` — closed at teardown."""
+    runners: list[InProcessBot] = []
+
+    async def start(bot: Any, *, commands: Sequence[str] = ()) -> Any:
+        runner = InProcessBot(fake_discord)
+        runners.append(runner)
+        return await runner.start(bot, commands=commands)
+
+    yield start
+    for runner in runners:
+        await runner.stop()
+
+
+@pytest_asyncio.fixture
+async def bot_process(
+    fake_discord: FakeDiscord,
+) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
+    """``proc = await bot_process(argv=("bot.py",), env={...}, commands=(...))``: started
+    and connected; killed at teardown. DISCORD_* variables point at ``fake_discord``."""
+    procs: list[BotProcess] = []
+
+    async def spawn(
+        argv: Sequence[str] = ("bot.py",),
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | Path | None = None,
+        commands: Sequence[str] = (),
+    ) -> BotProcess:
+        proc = BotProcess(fake_discord.bot_env(**(env or {})), cwd, argv)
+        procs.append(proc)
+        await proc.start(fake_discord)
+        await proc.wait_ready(fake_discord, commands=commands)
+        return proc
+
+    yield spawn
+    for proc in procs:
+        await proc.kill()
