@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from db.engine import create_engine, create_sessionmaker
+from masthead.cli import CliError, import_issues, preview, read_issues
 from masthead.database import check_and_migrate
 from masthead.logs import setup_logging
 from masthead.settings import Settings, SettingsError, load_settings
@@ -22,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="Masthead, the newsletter bot.")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="connect to Discord and serve (the default)")
+    preview = commands.add_parser("preview", help="parse an issue file and show it")
+    preview.add_argument("path")
+    preview.add_argument("--json", action="store_true", help="print the issue document")
+    import_ = commands.add_parser("import", help="parse and store issue files")
+    import_.add_argument("paths", nargs="+", metavar="PATH")
+    import_.add_argument("--replace", action="store_true", help="replace a changed month")
+    import_.add_argument("--publish", action="store_true", help="queue delivery everywhere")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -42,6 +50,22 @@ async def run_bot(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def import_files(settings: Settings, args: argparse.Namespace) -> None:
+    documents = read_issues(args.paths, settings.newsletter_name)
+    engine = create_engine(settings.database_url)
+    try:
+        await check_and_migrate(engine)
+        report = await import_issues(
+            create_sessionmaker(engine),
+            documents,
+            replace=args.replace,
+            publish_now=args.publish,
+        )
+    finally:
+        await engine.dispose()
+    print("\n".join(report))
+
+
 async def db_upgrade(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
@@ -55,13 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        setup_logging(settings.log_level)
+        # Only the bot logs at the configured level; one-shot commands keep stderr quiet.
+        serving = args.command in (None, "run")
+        quiet = max(logging.getLevelName(settings.log_level), logging.WARNING)
+        setup_logging(settings.log_level if serving else logging.getLevelName(quiet))
         if args.command in (None, "run"):
             settings.require_token()
             asyncio.run(run_bot(settings))
+        elif args.command == "preview":
+            print(preview(args.path, settings.newsletter_name, as_json=args.json))
+        elif args.command == "import":
+            asyncio.run(import_files(settings, args))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
-    except SettingsError as exc:
+    except (SettingsError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

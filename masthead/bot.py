@@ -9,11 +9,15 @@ import discord
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from masthead.settings import Settings
+from db.repositories import deliveries
+from masthead.command_sync import sync_if_changed
+from masthead.endpoints import apply_endpoints
+from masthead.errors import MastheadTree
+from masthead.settings import DEFAULT_GATEWAY_URL, Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS = ("cogs.setup", "cogs.issues", "cogs.items")
 
 
 class Masthead(commands.AutoShardedBot):
@@ -22,6 +26,10 @@ class Masthead(commands.AutoShardedBot):
     def __init__(
         self, *, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
+        # The default gateway is discord.py's own choice (it RESUMEs where Discord says);
+        # only a configured proxy or emulator is forced.
+        forced = settings.gateway_url if settings.gateway_url != DEFAULT_GATEWAY_URL else None
+        apply_endpoints(settings.api_base, forced)
         shard_options: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             shard_options["shard_ids"] = list(settings.shard_ids)
@@ -30,12 +38,42 @@ class Masthead(commands.AutoShardedBot):
             intents=discord.Intents.default(),
             # Nothing a reader typed may ping anyone unless a message opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=MastheadTree,
             **shard_options,
         )
         self.settings = settings
         self.sessionmaker = sessionmaker
 
     async def setup_hook(self) -> None:
+        # Buttons and menus whose custom ids carry their record: alive after restarts.
+        from cogs.issues._views import ImportButton
+        from cogs.issues._votes import HelpfulButton
+        from cogs.items._cards import FullTextButton, OpenItemSelect, PageButton
+
+        self.add_dynamic_items(
+            ImportButton, HelpfulButton, FullTextButton, PageButton, OpenItemSelect
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        log.info("loaded %d extensions", len(EXTENSIONS))
+        assert self.application_id is not None
+        await sync_if_changed(self.tree, self.sessionmaker, self.application_id)
+
+    def wake_delivery(self) -> None:
+        """Tell the delivery worker there is something new to post."""
+        cog = self.get_cog("Issues")
+        worker = getattr(cog, "worker", None)
+        if worker is not None:
+            worker.wake()
+
+    async def jump_url(self, issue_id: int, guild_id: int | None, number: int) -> str | None:
+        """Link to where an item was posted in this server, if it was."""
+        if guild_id is None:
+            return None
+        async with self.sessionmaker() as session:
+            where = await deliveries.posted_message(
+                session, issue_id=issue_id, guild_id=guild_id, part_key=f"item:{number}"
+            )
+        if where is None:
+            return None
+        channel_id, message_id = where
+        return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"

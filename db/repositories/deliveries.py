@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Delivery, DeliveryPart
+from db.models import Delivery, DeliveryPart, GuildSettings
 from db.types import utcnow
 
 
@@ -55,3 +55,83 @@ async def record_part_sent(
     session.add(part)
     await session.flush()
     return part
+
+
+async def queue_for_subscribers(session: AsyncSession, issue_id: int) -> int:
+    """Queue the issue for every server with an announce channel; returns how many new."""
+    stmt = select(GuildSettings).where(GuildSettings.announce_channel_id.is_not(None))
+    queued = 0
+    for settings in (await session.execute(stmt)).scalars():
+        assert settings.announce_channel_id is not None
+        _, created = await queue_delivery(
+            session,
+            issue_id=issue_id,
+            guild_id=settings.guild_id,
+            channel_id=settings.announce_channel_id,
+            ping_role_id=settings.ping_role_id,
+        )
+        queued += created
+    return queued
+
+
+async def unfinished(session: AsyncSession, *, limit: int = 500) -> list[Delivery]:
+    """Deliveries still to do, oldest first: queued ones and ones a crash interrupted."""
+    stmt = (
+        select(Delivery)
+        .where(Delivery.status.in_(("queued", "delivering")))
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_delivery(session: AsyncSession, delivery_id: int) -> Delivery | None:
+    return await session.get(Delivery, delivery_id, populate_existing=True)
+
+
+async def set_status(
+    session: AsyncSession, delivery_id: int, status: str, *, reason: str | None = None
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=status, failure_reason=reason, updated_at=utcnow())
+    )
+
+
+async def set_thread(session: AsyncSession, delivery_id: int, thread_id: int) -> None:
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(thread_id=thread_id)
+    )
+
+
+async def failures_for_guild(session: AsyncSession, guild_id: int) -> list[Delivery]:
+    stmt = (
+        select(Delivery)
+        .where(Delivery.guild_id == guild_id, Delivery.status == "failed")
+        .order_by(Delivery.updated_at.desc())
+        .limit(5)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def posted_message(
+    session: AsyncSession, *, issue_id: int, guild_id: int, part_key: str
+) -> tuple[int, int] | None:
+    """(channel or thread id, message id) where a part of an issue was posted in a server."""
+    stmt = (
+        select(Delivery.channel_id, Delivery.thread_id, DeliveryPart.message_id)
+        .join(DeliveryPart, DeliveryPart.delivery_id == Delivery.id)
+        .where(
+            Delivery.issue_id == issue_id,
+            Delivery.guild_id == guild_id,
+            DeliveryPart.part_key == part_key,
+        )
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None or row.message_id is None:
+        return None
+    where = row.channel_id if part_key == "header" or row.thread_id is None else row.thread_id
+    return where, row.message_id

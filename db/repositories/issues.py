@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -126,3 +126,72 @@ async def mark_published(session: AsyncSession, issue: Issue) -> bool:
     issue.published_at = utcnow()
     await session.flush()
     return True
+
+
+async def get_issue_by_id(session: AsyncSession, issue_id: int) -> Issue | None:
+    return await session.get(Issue, issue_id)
+
+
+async def item_ids(session: AsyncSession, issue_id: int) -> dict[int, int]:
+    """Item number → item id for one issue."""
+    stmt = select(Item.number, Item.id).where(Item.issue_id == issue_id)
+    return {number: item_id for number, item_id in (await session.execute(stmt)).all()}
+
+
+async def find_issues(
+    session: AsyncSession,
+    newsletter: str,
+    text: str = "",
+    *,
+    published_only: bool = True,
+    limit: int = 25,
+) -> list[Issue]:
+    """Issues whose month or title contains `text`, newest first (for autocomplete)."""
+    stmt = select(Issue).where(Issue.newsletter == newsletter)
+    if published_only:
+        stmt = stmt.where(Issue.status == "published")
+    needle = text.strip().lower()
+    if needle:
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            Issue.month.like(pattern, escape="\\")
+            | func.lower(Issue.title).like(pattern, escape="\\")
+        )
+    stmt = stmt.order_by(Issue.month.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def resolve_issue(
+    session: AsyncSession, newsletter: str, text: str, *, published_only: bool = True
+) -> Issue | None:
+    """An issue named by month ("2023-12") or exact title ("December 2023")."""
+    stmt = select(Issue).where(
+        Issue.newsletter == newsletter,
+        (Issue.month == text.strip()) | (func.lower(Issue.title) == text.strip().lower()),
+    )
+    if published_only:
+        stmt = stmt.where(Issue.status == "published")
+    return (await session.execute(stmt.options(selectinload(Issue.items)))).scalars().first()
+
+
+async def item_with_issue(session: AsyncSession, item_id: int) -> tuple[Issue, Item, int] | None:
+    """The item, its issue, and how many items that issue has."""
+    item = await session.get(Item, item_id)
+    if item is None:
+        return None
+    issue = await session.get(Issue, item.issue_id)
+    assert issue is not None
+    return issue, item, await _count_items(session, issue.id)
+
+
+async def item_by_number(
+    session: AsyncSession, issue_id: int, number: int
+) -> tuple[Issue, Item, int] | None:
+    stmt = select(Item).where(Item.issue_id == issue_id, Item.number == number)
+    item = (await session.execute(stmt)).scalar_one_or_none()
+    return await item_with_issue(session, item.id) if item is not None else None
+
+
+async def _count_items(session: AsyncSession, issue_id: int) -> int:
+    stmt = select(func.count()).select_from(Item).where(Item.issue_id == issue_id)
+    return int((await session.execute(stmt)).scalar_one())

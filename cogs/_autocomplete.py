@@ -1,0 +1,49 @@
+"""Autocomplete shared by commands that take an issue (`YYYY-MM` or title)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import discord
+from discord import app_commands
+
+from db.repositories import issues
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+MAX_CHOICES = 25  # Discord's limit
+
+
+async def _choices(
+    interaction: discord.Interaction, current: str, *, published_only: bool
+) -> list[app_commands.Choice[str]]:
+    bot = cast("Masthead", interaction.client)
+    async with bot.sessionmaker() as session:
+        found = await issues.find_issues(
+            session,
+            bot.settings.newsletter_name,
+            current[:50],
+            published_only=published_only,
+            limit=MAX_CHOICES,
+        )
+    return [
+        app_commands.Choice(
+            name=f"{issue.title} ({issue.month})"
+            + ("" if issue.status == "published" else " — draft"),
+            value=issue.month,
+        )
+        for issue in found
+    ]
+
+
+async def published_issues(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, current, published_only=True)
+
+
+async def any_issues(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await _choices(interaction, current, published_only=False)

@@ -1,0 +1,210 @@
+"""The delivery worker: posts queued issues to announce channels, exactly once.
+
+Each message is recorded as a delivery part right after Discord accepts it, and is sent
+with a nonce derived from (issue, channel, part) with `enforce_nonce`, so a crash between
+sending and recording resends the same nonce and Discord answers with the first message
+instead of posting a second one. A restart picks up at the first part not recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from cogs.issues._votes import vote_view_for
+from db.models import Delivery
+from db.repositories import deliveries, issues
+from masthead.importing import load_document
+from newsletter.render import Part, render_issue
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5.0
+MAX_CONCURRENT_CHANNELS = 8
+MAX_BACKOFF_SECONDS = 300.0
+THREAD_ALREADY_EXISTS = 160004  # Discord's code for a second thread on one message
+
+
+def part_nonce(issue_id: int, channel_id: int, part_key: str) -> str:
+    """Deterministic and at most 25 characters, as Discord requires of a nonce."""
+    digest = hashlib.sha256(f"{issue_id}:{channel_id}:{part_key}".encode()).hexdigest()
+    return digest[:25]
+
+
+class ChannelUnusable(Exception):
+    """The channel is gone or forbids the bot: deliveries there fail for good."""
+
+
+class DeliveryWorker:
+    def __init__(self, bot: Masthead) -> None:
+        self.bot = bot
+        self._wakeup = asyncio.Event()
+        self._retry_at: dict[int, float] = {}
+        self._attempts: dict[int, int] = {}
+        self._running: set[int] = set()
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        await self.bot.wait_until_ready()
+        log.info("delivery worker started")
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("delivery pass failed; trying again shortly")
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
+
+    async def run_once(self) -> None:
+        async with self.bot.sessionmaker() as session:
+            pending = await deliveries.unfinished(session)
+        now = time.monotonic()
+        mine = [
+            d
+            for d in pending
+            if self._is_my_guild(d.guild_id)
+            and d.id not in self._running
+            and self._retry_at.get(d.id, 0.0) <= now
+        ]
+        await asyncio.gather(*(self._deliver_with_slot(d) for d in mine))
+
+    def _is_my_guild(self, guild_id: int) -> bool:
+        shard_ids = self.bot.shard_ids
+        if shard_ids is None:
+            return True
+        return (guild_id >> 22) % (self.bot.shard_count or 1) in shard_ids
+
+    async def _deliver_with_slot(self, delivery: Delivery) -> None:
+        self._running.add(delivery.id)
+        try:
+            async with self._slots:
+                await self.deliver(delivery)
+            self._retry_at.pop(delivery.id, None)
+            self._attempts.pop(delivery.id, None)
+        except ChannelUnusable as exc:
+            log.warning(
+                "delivery %s to channel %s failed: %s", delivery.id, delivery.channel_id, exc
+            )
+            async with self.bot.sessionmaker.begin() as session:
+                await deliveries.set_status(session, delivery.id, "failed", reason=str(exc))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            attempts = self._attempts.get(delivery.id, 0) + 1
+            self._attempts[delivery.id] = attempts
+            delay = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+            self._retry_at[delivery.id] = time.monotonic() + delay
+            log.warning("delivery %s interrupted (%s); retrying in %.0fs", delivery.id, exc, delay)
+        finally:
+            self._running.discard(delivery.id)
+
+    async def deliver(self, delivery: Delivery) -> None:
+        async with self.bot.sessionmaker.begin() as session:
+            issue = await issues.get_issue_by_id(session, delivery.issue_id)
+            if issue is None:
+                await deliveries.set_status(session, delivery.id, "failed", reason="issue deleted")
+                return
+            await deliveries.set_status(session, delivery.id, "delivering")
+            done = await deliveries.sent_parts(session, delivery.id)
+            item_ids = await issues.item_ids(session, issue.id)
+        document = load_document(issue)
+        parts = render_issue(document)
+        thread_id = delivery.thread_id
+        header_id = done["header"].message_id if "header" in done else None
+
+        for position, part in enumerate(parts):
+            if part.key not in done:
+                target = delivery.channel_id if part.kind == "header" else thread_id
+                assert target is not None, "the thread exists before any item is sent"
+                message_id = await self._send(delivery, part, target, item_ids, parts)
+                async with self.bot.sessionmaker.begin() as session:
+                    await deliveries.record_part_sent(
+                        session,
+                        delivery,
+                        part_key=part.key,
+                        position=position,
+                        message_id=message_id,
+                    )
+                if part.kind == "header":
+                    header_id = message_id
+            if part.kind == "header" and thread_id is None:
+                assert header_id is not None
+                thread_id = await self._open_thread(
+                    delivery, header_id, document.newsletter, document.title
+                )
+
+        async with self.bot.sessionmaker.begin() as session:
+            await deliveries.set_status(session, delivery.id, "done")
+        log.info("delivered issue %s to channel %s", delivery.issue_id, delivery.channel_id)
+
+    async def _send(
+        self,
+        delivery: Delivery,
+        part: Part,
+        target_id: int,
+        item_ids: dict[int, int],
+        parts: list[Part],
+    ) -> int:
+        channel = self.bot.get_partial_messageable(target_id, guild_id=delivery.guild_id)
+        mentions = discord.AllowedMentions.none()
+        content = part.content
+        if part.kind == "header" and delivery.ping_role_id is not None:
+            role = discord.Object(id=delivery.ping_role_id)
+            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role])
+            content = f"<@&{delivery.ping_role_id}> {content or ''}".strip()
+        view = vote_view_for(part, parts, item_ids)
+        embeds = [discord.Embed.from_dict(e) for e in part.embeds]
+        nonce = part_nonce(delivery.issue_id, delivery.channel_id, part.key)
+        try:
+            if view is None:
+                message = await channel.send(
+                    content=content, embeds=embeds, nonce=nonce, allowed_mentions=mentions
+                )
+            else:
+                message = await channel.send(
+                    content=content,
+                    embeds=embeds,
+                    nonce=nonce,
+                    allowed_mentions=mentions,
+                    view=view,
+                )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise ChannelUnusable(_reason(exc)) from exc
+        return message.id
+
+    async def _open_thread(
+        self, delivery: Delivery, header_id: int, newsletter: str, title: str
+    ) -> int:
+        channel = self.bot.get_partial_messageable(delivery.channel_id, guild_id=delivery.guild_id)
+        name = f"{newsletter} — {title}"[:100]
+        try:
+            thread = await channel.get_partial_message(header_id).create_thread(name=name)
+            thread_id = thread.id
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_EXISTS:
+                if isinstance(exc, discord.Forbidden | discord.NotFound):
+                    raise ChannelUnusable(_reason(exc)) from exc
+                raise
+            # A crash after creating the thread: a message's thread shares its id.
+            thread_id = header_id
+        async with self.bot.sessionmaker.begin() as session:
+            await deliveries.set_thread(session, delivery.id, thread_id)
+        return thread_id
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    if isinstance(exc, discord.NotFound):
+        return f"channel not found (deleted?): {exc.text or exc.status}"[:300]
+    return f"missing permissions in the channel: {exc.text or exc.status}"[:300]

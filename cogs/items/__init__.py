@@ -1,0 +1,110 @@
+"""Readers: /latest, /item and /search over published issues."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._autocomplete import published_issues
+from cogs.items._cards import COLOUR, item_card, latest_card
+from db.repositories import issues
+from db.repositories.search import search_items
+from masthead.errors import UserError
+from newsletter.render import neutralize_mentions
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+MAX_QUERY_CHARS = 200
+
+
+class Items(commands.Cog):
+    def __init__(self, bot: Masthead) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="latest")
+    @app_commands.describe(public="Show the answer to everyone in the channel")
+    async def latest(self, interaction: discord.Interaction, public: bool = False) -> None:
+        """The latest issue: editorial, item titles, and a menu to open any item."""
+        async with self.bot.sessionmaker() as session:
+            issue = await issues.latest_published(
+                session, self.bot.settings.newsletter_name, with_items=True
+            )
+        if issue is None:
+            raise UserError("No issue has been published yet.")
+        embed, view = latest_card(self.bot.settings.newsletter_name, issue)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
+
+    @app_commands.command(name="item")
+    @app_commands.describe(
+        number="The item's number in the issue",
+        issue="Which issue (month like 2023-12, or title); default: the latest",
+        public="Show the answer to everyone in the channel",
+    )
+    @app_commands.autocomplete(issue=published_issues)
+    async def item(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 25],
+        issue: str | None = None,
+        public: bool = False,
+    ) -> None:
+        """One news item: title, summary, the editor's take, and its full text."""
+        newsletter = self.bot.settings.newsletter_name
+        async with self.bot.sessionmaker() as session:
+            if issue:
+                found = await issues.resolve_issue(session, newsletter, issue)
+                if found is None:
+                    raise UserError(f"No published issue matches {issue[:50]!r}.")
+            else:
+                found = await issues.latest_published(session, newsletter, with_items=True)
+                if found is None:
+                    raise UserError("No issue has been published yet.")
+            total = len(found.items)
+            chosen = next((i for i in found.items if i.number == number), None)
+        if chosen is None:
+            raise UserError(f"{found.title} has items 1–{total}; there is no item {number}.")
+        jump = await self.bot.jump_url(found.id, interaction.guild_id, number)
+        embed, view = item_card(newsletter, found, chosen, total, jump_url=jump)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
+
+    @app_commands.command(name="search")
+    @app_commands.describe(
+        query="Words to look for", issue="Only this issue (month or title); default: all"
+    )
+    @app_commands.autocomplete(issue=published_issues)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, MAX_QUERY_CHARS],
+        issue: str | None = None,
+    ) -> None:
+        """Search every published issue; the best five items first."""
+        newsletter = self.bot.settings.newsletter_name
+        async with self.bot.sessionmaker() as session:
+            month = None
+            if issue:
+                found = await issues.resolve_issue(session, newsletter, issue)
+                if found is None:
+                    raise UserError(f"No published issue matches {issue[:50]!r}.")
+                month = found.month
+            hits = await search_items(session, query, newsletter=newsletter, month=month)
+        shown = neutralize_mentions(" ".join(query.split()))[:100]
+        if not hits:
+            raise UserError(f"Nothing found for “{shown}”. Try fewer or other words.")
+        embed = discord.Embed(title=f"Search: {shown}"[:256], colour=COLOUR)
+        for hit in hits:
+            embed.add_field(
+                name=f"{hit.issue_title} · {hit.number}. {hit.title}"[:256],
+                value=(neutralize_mentions(hit.snippet) or "—")[:1024],
+                inline=False,
+            )
+        embed.set_footer(text="Open one with /item number:<n> issue:<month>")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: Masthead) -> None:
+    await bot.add_cog(Items(bot))

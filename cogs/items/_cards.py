@@ -1,0 +1,196 @@
+"""Embeds and buttons for single items: the /item card, full-text pages, /latest."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from db.models import Issue, Item
+from db.repositories import issues
+from masthead.errors import UserError
+from newsletter.render import neutralize_mentions, split_text
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+PAGE_CHARS = 3900
+COLOUR = discord.Colour.dark_red()
+
+
+def _text(value: str, limit: int) -> str:
+    value = neutralize_mentions(value)
+    return value if len(value) <= limit else value[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def item_footer(newsletter: str, issue: Issue, item: Item, total: int) -> str:
+    return f"{newsletter} · {issue.title} · item {item.number}/{total}"
+
+
+def item_card(
+    newsletter: str, issue: Issue, item: Item, total: int, *, jump_url: str | None
+) -> tuple[discord.Embed, discord.ui.View]:
+    embed = discord.Embed(
+        title=_text(f"{item.number}. {item.title}", 256),
+        description=_text(item.summary or item.body, 4096),
+        colour=COLOUR,
+        url=item.url if item.url and item.url.startswith(("https://", "http://")) else None,
+    )
+    if item.take:
+        embed.add_field(name="Editor's take", value=_text(item.take, 1024), inline=False)
+    embed.set_footer(text=item_footer(newsletter, issue, item, total))
+    view = discord.ui.View(timeout=None)
+    view.add_item(FullTextButton(item.id, 0, edit=False))
+    if jump_url:
+        view.add_item(discord.ui.Button(label="Jump to post", url=jump_url))
+    return embed, view
+
+
+def latest_card(newsletter: str, issue: Issue) -> tuple[discord.Embed, discord.ui.View]:
+    from masthead.importing import load_document
+
+    document = load_document(issue)
+    embed = discord.Embed(title=_text(f"{newsletter} — {issue.title}", 256), colour=COLOUR)
+    if document.editorial is not None:
+        embed.add_field(
+            name=_text(document.editorial.heading, 256),
+            value=_text(document.editorial.summary or "—", 1024),
+            inline=False,
+        )
+    titles = "\n".join(f"**{item.number}.** {item.title}" for item in issue.items)
+    embed.description = _text(titles, 4096)
+    embed.set_footer(text="Pick an item below to read its summary.")
+    view = discord.ui.View(timeout=None)
+    view.add_item(OpenItemSelect(issue.id, issue.items))
+    return embed, view
+
+
+def full_text_pages(item: Item) -> list[str]:
+    return split_text(neutralize_mentions(item.body), PAGE_CHARS) or ["—"]
+
+
+def full_text_page(
+    newsletter: str, issue: Issue, item: Item, total: int, page: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    pages = full_text_pages(item)
+    page = max(0, min(page, len(pages) - 1))
+    embed = discord.Embed(
+        title=_text(f"{item.number}. {item.title}", 256), description=pages[page], colour=COLOUR
+    )
+    footer = item_footer(newsletter, issue, item, total)
+    if len(pages) > 1:
+        footer += f" · page {page + 1}/{len(pages)}"
+    embed.set_footer(text=footer)
+    view = discord.ui.View(timeout=None)
+    if len(pages) > 1:
+        view.add_item(PageButton(item.id, page - 1, "◀ Previous", disabled=page == 0))
+        view.add_item(PageButton(item.id, page + 1, "Next ▶", disabled=page >= len(pages) - 1))
+    return embed, view
+
+
+async def _load_item(bot: Masthead, item_id: int) -> tuple[Issue, Item, int]:
+    async with bot.sessionmaker() as session:
+        found = await issues.item_with_issue(session, item_id)
+    if found is None:
+        raise UserError("That item no longer exists.")
+    return found
+
+
+class FullTextButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"item:full:(?P<item_id>\d+):(?P<page>\d+)",
+):
+    """Opens the item's full text, privately, from any card."""
+
+    def __init__(self, item_id: int, page: int, *, edit: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Full text",
+                emoji="📄",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"item:full:{item_id}:{page}",
+            )
+        )
+        self.item_id = item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> FullTextButton:
+        return cls(int(match["item_id"]), int(match["page"]), edit=False)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = cast("Masthead", interaction.client)
+        issue, item, total = await _load_item(bot, self.item_id)
+        embed, view = full_text_page(bot.settings.newsletter_name, issue, item, total, 0)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"item:page:(?P<item_id>\d+):(?P<page>-?\d+)",
+):
+    """Turns the pages of a full text in place."""
+
+    def __init__(self, item_id: int, page: int, label: str = "Page", disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"item:page:{item_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.item_id = item_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PageButton:
+        return cls(int(match["item_id"]), int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = cast("Masthead", interaction.client)
+        issue, item, total = await _load_item(bot, self.item_id)
+        embed, view = full_text_page(bot.settings.newsletter_name, issue, item, total, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class OpenItemSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"latest:open:(?P<issue_id>\d+)",
+):
+    """The /latest menu: pick an item to open its card."""
+
+    def __init__(self, issue_id: int, items: list[Item] | None = None) -> None:
+        options = [
+            discord.SelectOption(label=_text(f"{i.number}. {i.title}", 100), value=str(i.number))
+            for i in (items or [])[:25]
+        ] or [discord.SelectOption(label="—", value="0")]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"latest:open:{issue_id}", placeholder="Open an item…", options=options
+            )
+        )
+        self.issue_id = issue_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> OpenItemSelect:
+        return cls(int(match["issue_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = cast("Masthead", interaction.client)
+        values = self.item.values
+        number = int(values[0]) if values and values[0].isdigit() else 0
+        async with bot.sessionmaker() as session:
+            found = await issues.item_by_number(session, self.issue_id, number)
+        if found is None:
+            raise UserError("That item is not in this issue.")
+        issue, item, total = found
+        jump = await bot.jump_url(issue.id, interaction.guild_id, item.number)
+        embed, view = item_card(bot.settings.newsletter_name, issue, item, total, jump_url=jump)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)

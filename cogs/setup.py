@@ -1,0 +1,143 @@
+"""/setup: where issues are announced, where review cards go, and who moderates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from db.repositories import deliveries, guilds, issues
+from masthead.checks import require_guild, require_moderator
+from masthead.errors import UserError
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+ANNOUNCE_PERMISSIONS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "create_public_threads",
+    "send_messages_in_threads",
+)
+
+
+class Setup(commands.GroupCog, group_name="setup"):
+    """Moderators: configure Masthead for this server."""
+
+    def __init__(self, bot: Masthead) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _check_moderator(self, interaction: discord.Interaction) -> int:
+        guild_id = require_guild(interaction)
+        async with self.bot.sessionmaker() as session:
+            settings = await guilds.get_settings(session, guild_id)
+        require_moderator(interaction, settings.moderator_role_id if settings else None)
+        return guild_id
+
+    @app_commands.command(name="announce")
+    @app_commands.describe(
+        channel="Where new issues are posted",
+        ping_role="Role to ping when an issue is posted (optional)",
+        backfill="Post the latest published issue there now (default: yes)",
+    )
+    async def announce(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        ping_role: discord.Role | None = None,
+        backfill: bool = True,
+    ) -> None:
+        """Choose the channel where new issues are posted."""
+        guild_id = await self._check_moderator(interaction)
+        missing = [
+            p
+            for p in ANNOUNCE_PERMISSIONS
+            if not getattr(channel.permissions_for(channel.guild.me), p)
+        ]
+        if missing:
+            names = ", ".join(p.replace("_", " ").title() for p in missing)
+            raise UserError(f"I need these permissions in {channel.mention} first: {names}.")
+        if ping_role is not None and (ping_role.is_default() or ping_role.managed):
+            raise UserError("Pick a normal role to ping, not @everyone or a bot's role.")
+        queued = False
+        async with self.bot.sessionmaker.begin() as session:
+            await guilds.update_settings(
+                session,
+                guild_id,
+                announce_channel_id=channel.id,
+                ping_role_id=ping_role.id if ping_role else None,
+            )
+            latest = await issues.latest_published(session, self.bot.settings.newsletter_name)
+            if backfill and latest is not None:
+                _, queued = await deliveries.queue_delivery(
+                    session,
+                    issue_id=latest.id,
+                    guild_id=guild_id,
+                    channel_id=channel.id,
+                    ping_role_id=ping_role.id if ping_role else None,
+                )
+        if queued:
+            self.bot.wake_delivery()
+        message = f"New issues will be posted in {channel.mention}"
+        message += f", pinging {ping_role.mention}." if ping_role else "."
+        if queued and latest is not None:
+            message += f" Posting {latest.title} there now."
+        await interaction.response.send_message(message, ephemeral=True)
+
+    @app_commands.command(name="review")
+    @app_commands.describe(channel="Where review cards for reader tips are posted")
+    async def review(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Choose the channel where reader tips are reviewed."""
+        guild_id = await self._check_moderator(interaction)
+        async with self.bot.sessionmaker.begin() as session:
+            await guilds.update_settings(session, guild_id, review_channel_id=channel.id)
+        await interaction.response.send_message(
+            f"Review cards will be posted in {channel.mention}.", ephemeral=True
+        )
+
+    @app_commands.command(name="moderators")
+    @app_commands.describe(role="Members with this role may review tips")
+    async def moderators(self, interaction: discord.Interaction, role: discord.Role) -> None:
+        """Choose a role that may review tips besides Manage Server."""
+        guild_id = await self._check_moderator(interaction)
+        if role.is_default():
+            raise UserError("@everyone cannot be the moderator role.")
+        async with self.bot.sessionmaker.begin() as session:
+            await guilds.update_settings(session, guild_id, moderator_role_id=role.id)
+        await interaction.response.send_message(
+            f"Members with {role.mention} can now review tips.", ephemeral=True
+        )
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show this server's Masthead settings and delivery problems."""
+        guild_id = await self._check_moderator(interaction)
+        async with self.bot.sessionmaker() as session:
+            settings = await guilds.get_settings(session, guild_id)
+            failures = await deliveries.failures_for_guild(session, guild_id)
+
+        def channel(name: str) -> str:
+            value = getattr(settings, name, None)
+            return f"<#{value}>" if value else "not set"
+
+        def role(name: str) -> str:
+            value = getattr(settings, name, None)
+            return f"<@&{value}>" if value else "not set"
+
+        embed = discord.Embed(title="Masthead settings", colour=discord.Colour.blurple())
+        embed.add_field(name="Announce channel", value=channel("announce_channel_id"))
+        embed.add_field(name="Ping role", value=role("ping_role_id"))
+        embed.add_field(name="Review channel", value=channel("review_channel_id"))
+        embed.add_field(name="Moderator role", value=role("moderator_role_id"))
+        if failures:
+            lines = [f"<#{f.channel_id}>: {f.failure_reason}"[:200] for f in failures]
+            embed.add_field(name="Delivery failures", value="\n".join(lines)[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: Masthead) -> None:
+    await bot.add_cog(Setup(bot))
