@@ -14,10 +14,10 @@ _MAX_CONTROL_RATIO = 0.01
 def decode_bytes(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise IssueFormatError("file is larger than 2 MB")
-    if not data.strip():
-        raise IssueFormatError("file is empty")
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
+    if not data.strip():
+        raise IssueFormatError("file is empty")
     if b"\x00" in data or _control_ratio(data) > _MAX_CONTROL_RATIO:
         raise IssueFormatError("file looks binary")
     try:

@@ -136,16 +136,17 @@ def _diverse_leads(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
 
 def _fallback(sentences: list[_Sentence], limit: int) -> str:
     """Every sentence is longer than the limit: cut the first one at a clause boundary
-    (comma, semicolon, dash) or else a word boundary and mark the cut with an ellipsis.
-    The result is then a prefix of a sentence, never text from elsewhere."""
+    (semicolon, comma, dash) or else a word boundary and mark the cut with an ellipsis.
+    The result is a prefix of a real sentence, never text from elsewhere; when not even
+    one word fits, the summary is empty rather than a cut word."""
     text = sentences[0].text
     room = limit - len(ELLIPSIS)
     head = text[: room + 1]
     for separator in ("; ", ", ", " – ", " — ", " - "):
         cut = head.rfind(separator)
-        if cut >= room // 2:
+        if cut >= room // 2 and cut > 0:
             return text[:cut].rstrip(" ,;–—-") + ELLIPSIS
     cut = head.rfind(" ")
     if cut <= 0:
-        return text[:room] + ELLIPSIS  # one enormous word; nothing better exists
+        return ""
     return text[:cut].rstrip() + ELLIPSIS

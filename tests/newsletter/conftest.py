@@ -1,0 +1,9 @@
+import pytest
+from issue_data import SAMPLE
+
+from newsletter import IssueDocument, parse_issue
+
+
+@pytest.fixture(scope="session")
+def sample() -> IssueDocument:
+    return parse_issue(SAMPLE.read_bytes(), filename=SAMPLE.name)
