@@ -233,12 +233,14 @@ class FakeDiscord:
         guild: Guild | None,
         channel: Channel,
         user: User,
+        /,
         *names: str,
         **options: Any,
     ) -> InteractionResult:
         """Run ``/names[0] names[1:]`` with ``options`` and wait for the bot's answer.
 
-        ``names`` may also be one string with spaces ("setup announce"). User, Member, Role,
+        ``names`` may also be one string with spaces ("setup announce"). The first three
+        parameters are positional-only so options may be called ``channel`` or ``user``. User, Member, Role,
         Channel and :class:`fakediscord.File` values become resolved ids like Discord sends.
         """
         command, path = self._command(guild, names)
@@ -252,6 +254,7 @@ class FakeDiscord:
         guild: Guild | None,
         channel: Channel,
         user: User,
+        /,
         *names: str,
         focused: str,
         **options: Any,

@@ -27,9 +27,13 @@ class InProcessBot:
         self.bot: Any = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, bot: Any, *, commands: Sequence[str] = ()) -> Any:
+    async def start(
+        self, bot: Any, *, commands: Sequence[str] = (), wait_ready: bool = False
+    ) -> Any:
         """Point discord.py at the emulator, log in, and return once the bot is on the
-        gateway (and, with ``commands``, has registered them)."""
+        gateway (and, with ``commands``, has registered them). It serves interactions from
+        then on; ``wait_ready`` also waits for ``on_ready``, which discord.py delays by
+        ``guild_ready_timeout`` (2 s by default) after the last GUILD_CREATE."""
         from masthead.endpoints import apply_endpoints
 
         apply_endpoints(self.fake.api_base, self.fake.gateway_url)
@@ -39,7 +43,8 @@ class InProcessBot:
         await self._until(lambda: self.fake.gateway.identifies > before, "identify")
         if commands:
             await self._until(lambda: _registered(self.fake, commands), "commands")
-        await self._until(bot.is_ready, "bot ready")
+        if wait_ready:
+            await self._until(bot.is_ready, "on_ready")
         return bot
 
     async def _until(self, predicate: Any, what: str) -> None:

@@ -36,13 +36,14 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 @pytest_asyncio.fixture
 async def run_bot(fake_discord: FakeDiscord) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
-    """``bot = await run_bot(bot, commands=("ping",))`` — closed at teardown."""
+    """``bot = await run_bot(bot, commands=("ping",))`` — started in this event loop against
+    ``fake_discord`` (see :meth:`InProcessBot.start`), closed at teardown."""
     runners: list[InProcessBot] = []
 
-    async def start(bot: Any, *, commands: Sequence[str] = ()) -> Any:
+    async def start(bot: Any, *, commands: Sequence[str] = (), wait_ready: bool = False) -> Any:
         runner = InProcessBot(fake_discord)
         runners.append(runner)
-        return await runner.start(bot, commands=commands)
+        return await runner.start(bot, commands=commands, wait_ready=wait_ready)
 
     yield start
     for runner in runners:
