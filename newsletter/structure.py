@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from .align import align_paragraphs
@@ -94,14 +95,19 @@ def _longest_list(blocks: list[Block]) -> tuple[int, int] | None:
 
 def _numbered_chain(blocks: list[Block]) -> list[int]:
     """Items written as numbered headings, each followed by its text: 1, 2, 3… in order."""
+    positions: dict[int, list[int]] = {}
+    for i, block in enumerate(blocks):
+        if block.number is not None:
+            positions.setdefault(block.number, []).append(i)
     best: list[int] = []
-    for first, block in enumerate(blocks):
-        if block.number != 1:
-            continue
+    for first in positions.get(1, []):
         chain = [first]
-        for i in range(first + 1, len(blocks)):
-            if blocks[i].number == len(chain) + 1:
-                chain.append(i)
+        # Numbers have at most two digits, so a chain is short; bisect keeps this linear-ish.
+        while following := positions.get(len(chain) + 1):
+            k = bisect.bisect_right(following, chain[-1])
+            if k == len(following):
+                break
+            chain.append(following[k])
         if len(chain) > len(best):
             best = chain
     return best

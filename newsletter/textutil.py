@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -171,6 +172,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A deliberately crude stemmer: strip common suffixes, then cap the length.
 

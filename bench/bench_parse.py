@@ -1,0 +1,147 @@
+"""Benchmark issue parsing against the cheapest possible baseline.
+
+(a) preview of the sample issue: parse + summarize + render, vs reading the file and
+    splitting it with one regex;
+(b) parse of a generated ten-year archive (120 issues built from the test issues with
+    their months and some words changed), vs the same baseline over the archive.
+
+Usage: python bench/bench_parse.py [--quick] [--repeat N]
+Writes bench/out/parse.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newsletter import parse_issue  # noqa: E402
+from newsletter.headings import MONTH_NAMES  # noqa: E402
+from newsletter.render import render_issue  # noqa: E402
+
+SAMPLE = ROOT / "tests" / "data" / "issue-2023-12.txt"
+ISSUES = ROOT / "tests" / "data" / "issues"
+OUT = ROOT / "bench" / "out" / "parse.json"
+TARGET_MS = 50.0
+_LINES = re.compile(r"\n+")
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NAMES) + r")\s+(20\d\d)\b", re.IGNORECASE)
+
+
+def baseline(data: bytes) -> int:
+    return len(_LINES.split(data.decode("utf-8", "replace")))
+
+
+def preview(data: bytes) -> int:
+    return len(render_issue(parse_issue(data)))
+
+
+def sources() -> list[bytes]:
+    files = [SAMPLE, *sorted(p for p in ISSUES.iterdir() if p.is_file())]
+    return [p.read_bytes() for p in files]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), "cp1252"
+
+
+def archive() -> list[bytes]:
+    """120 monthly issues, 2015-01 to 2024-12, cycling through the test issues."""
+    originals = sources()
+    result = []
+    for index in range(120):
+        year, month = 2015 + index // 12, index % 12 + 1
+        text, encoding = decode(originals[index % len(originals)])
+        text = _MONTH_YEAR.sub(f"{MONTH_NAMES[month - 1]} {year}", text)
+        # Vary the prose a little so no two issues are byte-identical.
+        text = text.replace("China", "China" if index % 2 else "the PRC", 3)
+        result.append(text.encode(encoding))
+    return result
+
+
+def time_ms(action: Callable[[], object], repeat: int) -> list[float]:
+    action()  # warm up caches and imports
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def row(name: str, subject: list[float], base: list[float]) -> dict[str, float | str]:
+    p50, base_p50 = statistics.median(subject), statistics.median(base)
+    return {
+        "case": name,
+        "p50_ms": round(p50, 3),
+        "baseline_p50_ms": round(base_p50, 4),
+        "ratio": round(p50 / base_p50, 1) if base_p50 else float("inf"),
+        "runs": len(subject),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny repetition counts")
+    parser.add_argument("--repeat", type=int, help="repetitions of the sample preview")
+    args = parser.parse_args(argv)
+    sample_repeat = args.repeat or (3 if args.quick else 200)
+    archive_repeat = 1 if args.quick else 5
+
+    sample = SAMPLE.read_bytes()
+    issues = archive()
+    months = {parse_issue(data).month for data in issues}
+    if len(months) != len(issues):
+        print(f"archive check failed: {len(months)} distinct months", file=sys.stderr)
+        return 1
+
+    rows = [
+        row(
+            "(a) sample preview: parse+summarize+render",
+            time_ms(lambda: preview(sample), sample_repeat),
+            time_ms(lambda: baseline(sample), sample_repeat),
+        ),
+        row(
+            f"(b) archive parse: {len(issues)} issues",
+            time_ms(lambda: [parse_issue(data) for data in issues], archive_repeat),
+            time_ms(lambda: [baseline(data) for data in issues], archive_repeat),
+        ),
+    ]
+    print(f"{'case':<46} {'p50 ms':>10} {'baseline ms':>12} {'ratio':>8} {'runs':>5}")
+    for r in rows:
+        print(
+            f"{r['case']:<46} {r['p50_ms']:>10} {r['baseline_p50_ms']:>12} "
+            f"{r['ratio']:>7}x {r['runs']:>5}"
+        )
+    within = float(rows[0]["p50_ms"]) < TARGET_MS
+    print(f"target: sample preview < {TARGET_MS:.0f} ms: {'met' if within else 'NOT met'}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "python": sys.version.split()[0],
+                "target_ms": TARGET_MS,
+                "target_met": within,
+                "rows": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
