@@ -173,7 +173,11 @@ def _items(blocks: list[Block], layout: _Layout, end: int, warnings: list[str]) 
     bodies: list[list[str]] = [[] for _ in range(n_items)]
     # Split the body region at the anchors; each stretch serves a range of items.
     stretches: list[tuple[int, list[str]]] = [(0, [])]
-    for i in range(layout.bodies_start, end):
+    start = layout.bodies_start
+    # A section heading between the list and the texts ("NEWS IN DETAIL") is no item text.
+    while start < end and start not in layout.anchors and _is_heading(blocks[start]):
+        start += 1
+    for i in range(start, end):
         if i in layout.anchors:
             stretches.append((layout.anchors[i], []))
         else:
@@ -211,6 +215,10 @@ def _items(blocks: list[Block], layout: _Layout, end: int, warnings: list[str]) 
             )
         )
     return items
+
+
+def _is_heading(block: Block) -> bool:
+    return block.kind is Kind.HEADING or looks_like_heading(block.text)
 
 
 def _missing_message(first: int, last: int) -> str:

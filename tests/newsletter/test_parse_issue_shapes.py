@@ -134,3 +134,26 @@ def test_middle_item_without_text_is_reported() -> None:
     text = "May 2024\n1. Apples\n2. Pears\n3. Plums\n1. Apples\nFirst.\n3. Plums\nThird.\n"
     with pytest.raises(IssueFormatError, match="item 2 listed but its text is missing"):
         parse_issue(text)
+
+
+def test_section_heading_before_the_texts_is_not_item_text() -> None:
+    text = (
+        "May 2024\n1. Apples grow in Yantai\n2. Pears ripen in Korla\nTHE NEWS IN DETAIL\n"
+        "Yantai apple farmers expect a record harvest.\nKorla pears are sweeter this year.\n"
+    )
+    doc = parse_issue(text)
+    assert [i.body for i in doc.items] == [
+        "Yantai apple farmers expect a record harvest.",
+        "Korla pears are sweeter this year.",
+    ]
+
+
+def test_a_line_starting_like_a_comment_age_inside_a_body_is_kept() -> None:
+    text = (
+        "May 2024\n1. Printing\n2. Robots\n"
+        "Factories print parts.\n3d printing grew fast in Xi'an this month.\n"
+        "Robots weld cars in Hefei.\n"
+    )
+    doc = parse_issue(text)
+    assert "3d printing grew fast" in doc.items[0].body
+    assert doc.items[1].body == "Robots weld cars in Hefei."
