@@ -240,8 +240,9 @@ class FakeDiscord:
         """Run ``/names[0] names[1:]`` with ``options`` and wait for the bot's answer.
 
         ``names`` may also be one string with spaces ("setup announce"). The first three
-        parameters are positional-only so options may be called ``channel`` or ``user``. User, Member, Role,
-        Channel and :class:`fakediscord.File` values become resolved ids like Discord sends.
+        parameters are positional-only so options may be called ``channel`` or ``user``.
+        User, Member, Role, Channel and :class:`fakediscord.File` values become resolved
+        ids like Discord sends.
         """
         command, path = self._command(guild, names)
         data = command_data(

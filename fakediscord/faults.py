@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Literal
 
 FaultKind = Literal["route_429", "global_429", "error", "delay"]
@@ -129,7 +130,8 @@ class Faults:
                 continue
             if fault.kind == "error":
                 decision.status = fault.status
-                decision.body = {"message": "500: Internal Server Error", "code": 0}
+                reason = HTTPStatus(fault.status).phrase
+                decision.body = {"message": f"{fault.status}: {reason}", "code": 0}
                 return decision
             scope = "global" if fault.kind == "global_429" else "user"
             return _too_many(decision, fault.retry_after, scope=scope, bucket=bucket)

@@ -31,6 +31,12 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 def spec() -> dict[str, Any]:
     text = resources.files("fakediscord").joinpath("spec/discord-openapi.json").read_text()
     data: dict[str, Any] = json.loads(text)
+    # The spec types snowflakes as strings, but Discord also accepts integers in request
+    # bodies (discord.py sends allowed_mentions role and user ids as ints): model that.
+    snowflake = data["components"]["schemas"]["SnowflakeType"]
+    data["components"]["schemas"]["SnowflakeType"] = {
+        "anyOf": [snowflake, {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}]
+    }
     return data
 
 

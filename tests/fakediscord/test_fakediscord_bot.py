@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fakediscord_support import World
+
 from bench.baseline_bot import PING_EMBED, BaselineBot
 from fakediscord import FakeDiscord
-
-from fakediscord_support import World
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fakediscord_support import World
 
 from fakediscord import permissions as perms
-from fakediscord_support import World
 
 
 async def test_subcommand_with_channel_and_role_options_sees_real_permissions(

@@ -1,0 +1,128 @@
+"""The emulator refuses what Discord refuses, answers like Discord, and records it."""
+
+from __future__ import annotations
+
+import json
+
+import discord
+import pytest
+from fakediscord_support import World
+
+from fakediscord import permissions as perms
+
+
+def _embed(description: str) -> dict[str, str]:
+    return {"title": "t", "description": description}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        ({"embeds": [_embed("x" * 4097)]}, "embeds", "BASE_TYPE_MAX_LENGTH"),
+        ({"embeds": [_embed("x")] * 11}, "embeds", "BASE_TYPE_MAX_LENGTH"),
+        # 4 x (1 + 1749) = 7000 characters over all embeds, each within its own limits
+        ({"embeds": [_embed("x" * 1749)] * 4}, "embeds", "MAX_EMBED_SIZE_EXCEEDED"),
+        ({"content": "x" * 2001}, "content", "BASE_TYPE_MAX_LENGTH"),
+        ({"content": 42}, "content", "BASE_TYPE_BAD_TYPE"),  # from the OpenAPI schema
+        (
+            {"content": "hi", "allowed_mentions": {"parse": ["users"], "users": ["1"]}},
+            "allowed_mentions",
+            "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+        ),
+    ],
+    ids=[
+        "description-4097",
+        "11-embeds",
+        "embeds-7000",
+        "content-2001",
+        "content-int",
+        "allowed-mentions-exclusive",
+    ],
+)
+async def test_invalid_message_body_is_refused_and_recorded(world: World, raw, body, field, error):
+    fake = world.fake
+
+    with fake.expect_violation(code=50035) as caught:
+        status, answer = await raw("POST", f"/channels/{world.channel.id}/messages", json=body)
+
+    assert status == 400
+    assert answer["code"] == 50035 and answer["message"] == "Invalid Form Body"
+    assert error in json.dumps(answer["errors"][field])
+    assert [v.code for v in caught] == [50035]
+    assert fake.messages(world.channel) == []
+
+
+async def test_embeds_just_inside_the_limits_are_accepted(world: World, raw) -> None:
+    body = {"embeds": [_embed("x" * 4096)] + [_embed("y" * 900)] * 2}  # 5898 characters
+    status, answer = await raw("POST", f"/channels/{world.channel.id}/messages", json=body)
+
+    assert status == 200, answer
+    assert world.fake.violations == []
+
+
+async def test_discord_py_raises_for_a_refused_embed(world: World, run_bot) -> None:
+    from bench.baseline_bot import BaselineBot
+
+    bot = await run_bot(BaselineBot(sync_commands=False))
+    channel = bot.get_channel(world.channel.id)
+
+    with world.fake.expect_violation(code=50035), pytest.raises(discord.HTTPException) as exc:
+        await channel.send(embed=discord.Embed(description="x" * 4097))
+
+    assert exc.value.status == 400 and exc.value.code == 50035
+
+
+async def test_channel_the_bot_cannot_write_to_is_forbidden(world: World, run_bot) -> None:
+    from bench.baseline_bot import BaselineBot
+
+    fake = world.fake
+    hidden = fake.add_channel(world.guild, "staff")
+    readonly = fake.add_channel(world.guild, "rules")
+    fake.deny_bot(readonly, perms.SEND_MESSAGES)
+    fake.set_overwrite(hidden, world.guild, deny=perms.VIEW_CHANNEL)
+    gone = fake.add_channel(world.guild, "old")
+    bot = await run_bot(BaselineBot(sync_commands=False))
+    targets = [bot.get_channel(c.id) for c in (readonly, hidden, gone)]
+    fake.delete_channel(gone)
+
+    with pytest.raises(discord.Forbidden) as no_send:
+        await targets[0].send("hello")
+    with pytest.raises(discord.Forbidden) as no_view:
+        await targets[1].send("hello")
+    with pytest.raises(discord.NotFound) as deleted:
+        await bot.http.send_message(gone.id, params=_params("hello"))
+
+    assert (no_send.value.status, no_send.value.code) == (403, 50013)
+    assert (no_view.value.status, no_view.value.code) == (403, 50001)
+    assert (deleted.value.status, deleted.value.code) == (404, 10003)
+    # A correct bot meets these and must cope: they are not protocol violations.
+    assert fake.violations == []
+
+
+async def test_admin_role_overrides_channel_denies(world: World) -> None:
+    fake = world.fake
+    admins = fake.add_role(world.guild, "admins", perms.ADMINISTRATOR)
+    carol = fake.add_user("carol")
+    fake.add_member(world.guild, carol, roles=[admins])
+    fake.set_overwrite(world.channel, world.guild, deny=perms.VIEW_CHANNEL)
+
+    assert fake.state.permissions_in(world.channel, carol.id) == perms.ALL
+    assert fake.state.permissions_in(world.channel, world.alice.id) == 0
+
+
+async def test_unknown_token_is_unauthorized(world: World) -> None:
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            world.fake.api_base + "/users/@me", headers={"Authorization": "Bot wrong"}
+        ) as resp,
+    ):
+        assert resp.status == 401
+
+
+def _params(content: str):
+    from discord.http import handle_message_parameters
+
+    return handle_message_parameters(content=content)
