@@ -208,6 +208,10 @@ class FakeDiscord:
         """E.g. ``deny_bot(channel, SEND_MESSAGES)``: the bot's writes there get 403 50013."""
         self.set_overwrite(channel, self.bot, deny=permissions)
 
+    def dm_channel(self, user: User) -> Channel:
+        """The DM channel between the bot and ``user`` (run_command(None, it, user, ...))."""
+        return self.state.dm_channel(user)
+
     def delete_channel(self, channel: Channel) -> None:
         channel.deleted = True
         event = "THREAD_DELETE" if channel.type.is_thread else "CHANNEL_DELETE"

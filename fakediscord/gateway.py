@@ -110,7 +110,10 @@ class Gateway:
     def __init__(self, emu: Emulator, *, heartbeat_interval: float) -> None:
         self.emu = emu
         self.heartbeat_interval = heartbeat_interval
-        self.recommended_shards = 1
+        self.recommended_shards = 1  # what GET /gateway/bot tells AutoShardedClient
+        # READY's resume_gateway_url; None means this emulator. Tests point it elsewhere to
+        # check that a forced gateway URL wins.
+        self.resume_url: str | None = None
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.identifies = 0  # READY + all GUILD_CREATEs sent
@@ -244,7 +247,7 @@ class Gateway:
                 "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "session_id": session.id,
                 "session_type": "normal",
-                "resume_gateway_url": self.emu.gateway_url,
+                "resume_gateway_url": self.resume_url or self.emu.gateway_url,
                 "shard": [shard_id, shard_count],
                 "application": {"id": str(state.application_id), "flags": 0},
                 "private_channels": [],
