@@ -27,12 +27,12 @@ async def test_forced_gateway_wins_over_resume_gateway_url(world: World, run_bot
 def test_none_restores_discord_py_defaults() -> None:
     apply_endpoints("http://127.0.0.1:1/api/v10/", "ws://127.0.0.1:1/gateway")
     assert Route.BASE == "http://127.0.0.1:1/api/v10"
-    assert DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:1/gateway")
+    assert yarl.URL("ws://127.0.0.1:1/gateway") == DiscordWebSocket.DEFAULT_GATEWAY
 
     apply_endpoints("https://discord.com/api/v10", None)
 
     assert Route.BASE == "https://discord.com/api/v10"
-    assert DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("wss://gateway.discord.gg/")
+    assert yarl.URL("wss://gateway.discord.gg/") == DiscordWebSocket.DEFAULT_GATEWAY
     assert DiscordWebSocket.from_client.__func__ is DiscordWebSocket.__dict__[
         "from_client"
     ].__func__
