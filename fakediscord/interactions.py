@@ -42,6 +42,7 @@ class Interaction:
     message: Message | None = None  # the message a component sits on
     created: float = field(default_factory=time.monotonic)
     callback_type: int | None = None
+    answered_at: float | None = None  # time.monotonic() of the accepted callback
     response: Message | None = None
     followups: list[Message] = field(default_factory=list)
     modal: Json | None = None
@@ -107,6 +108,12 @@ class Interactions:
         self.by_token[token] = interaction
         self.emu.gateway.dispatch("INTERACTION_CREATE", payload, channel.guild_id)
         return interaction
+
+    def note_refusal(self, params: dict[str, str], err: DiscordError) -> None:
+        """A callback refused before reaching its handler (schema) still ends the wait."""
+        interaction = self.by_token.get(params.get("interaction_token", ""))
+        if interaction is not None and interaction.callback_type is None:
+            interaction.refused = err
 
     def by_webhook(self, req: Request) -> Interaction:
         interaction = self.by_token.get(req.params["webhook_token"])
@@ -182,6 +189,7 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
     except DiscordError as err:
         raise _refuse(interaction, err) from None
     interaction.callback_type = kind
+    interaction.answered_at = time.monotonic()
     emu.notify()
     if not req.flag("with_response"):
         return Reply(204)

@@ -192,11 +192,7 @@ async def post_message(emu: Emulator, req: Request) -> Json:
             return state.message_json(first, emu.base_url)
     message = create_message(emu, channel, bot, body, req.files)
     if nonce is not None and body.get("enforce_nonce"):
-        import time
-
-        from .state import NonceEntry
-
-        state.nonces[(bot.id, channel.id, str(nonce))] = NonceEntry(message.id, time.monotonic())
+        state.remember_nonce(bot, channel, nonce, message)
     return state.message_json(message, emu.base_url)
 
 

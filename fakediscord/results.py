@@ -38,6 +38,12 @@ class InteractionResult:
         return self.interaction.refused
 
     @property
+    def latency(self) -> float | None:
+        """Seconds from INTERACTION_CREATE being sent to the bot's callback arriving."""
+        answered = self.interaction.answered_at
+        return None if answered is None else answered - self.interaction.created
+
+    @property
     def deferred(self) -> bool:
         return self.type in (5, 6)
 

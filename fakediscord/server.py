@@ -36,6 +36,7 @@ class RequestRecord:
     time: float
     status: int = 0
     files: list[str] = field(default_factory=list)
+    duration: float = 0.0  # seconds the emulator took to answer (incl. injected delays)
 
 
 @dataclass
@@ -171,6 +172,7 @@ class Emulator:
             if err.violation:
                 self.record_violation(method, path, err)
         record.status = status
+        record.duration = time.time() - record.time
         headers["Via"] = "1.1 google"  # discord.py treats a 429 without it as a Cloudflare ban
         self.notify()
         if status == 204 or data is None:
@@ -209,7 +211,9 @@ class Emulator:
         if body is not None:
             errs = openapi.validate_body(route, method, body)
             if errs:
-                raise invalid_form_body(errs)
+                err = invalid_form_body(errs)
+                self.interactions.note_refusal(params, err)
+                raise err
         req = Request(method, path, route, params, dict(request.query), body, files)
         result = await handler(self, req)
         if isinstance(result, Reply):

@@ -267,6 +267,11 @@ class State:
             return None
         return self.messages.get(entry.message_id)
 
+    def remember_nonce(
+        self, author: User, channel: Channel, nonce: str | int, message: Message
+    ) -> None:
+        self.nonces[(author.id, channel.id, str(nonce))] = NonceEntry(message.id, time.monotonic())
+
     def compute_mentions(
         self, message: Message, allowed: Json | None, author_id: int | None
     ) -> None:

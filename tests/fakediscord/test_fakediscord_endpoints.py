@@ -33,9 +33,9 @@ def test_none_restores_discord_py_defaults() -> None:
 
     assert Route.BASE == "https://discord.com/api/v10"
     assert yarl.URL("wss://gateway.discord.gg/") == DiscordWebSocket.DEFAULT_GATEWAY
-    assert DiscordWebSocket.from_client.__func__ is DiscordWebSocket.__dict__[
-        "from_client"
-    ].__func__
+    assert (
+        DiscordWebSocket.from_client.__func__ is DiscordWebSocket.__dict__["from_client"].__func__
+    )
 
 
 class ShardedBot(BaselineBot, discord.AutoShardedClient):

@@ -124,3 +124,14 @@ async def test_double_acknowledgement_is_refused(served: World) -> None:
     assert result.content == "one"
     assert result.refused is not None and result.refused.status == 400
     assert [m.content for m in fake.messages(served.channel)] == ["one"]
+
+
+async def test_command_in_a_dm_is_served(served: World) -> None:
+    fake = served.fake
+    dm = fake.dm_channel(served.alice)
+
+    result = await fake.run_command(None, dm, served.alice, "item", number=1, public=True)
+
+    assert result.content == "item 1 of latest"
+    assert fake.messages(dm) == [result.message]
+    assert result.latency is not None and 0 < result.latency < fake.ack_window

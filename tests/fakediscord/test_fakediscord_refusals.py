@@ -126,3 +126,91 @@ def _params(content: str):
     from discord.http import handle_message_parameters
 
     return handle_message_parameters(content=content)
+
+
+def _row(*components: dict) -> dict:
+    return {"type": 1, "components": list(components)}
+
+
+def _button(custom_id: str) -> dict:
+    return {"type": 2, "style": 1, "label": "b", "custom_id": custom_id}
+
+
+def _text_input(n: int, **extra) -> dict:
+    return {"type": 4, "custom_id": f"f{n}", "label": "Field", "style": 1, **extra}
+
+
+_MODAL = {"title": "Tip", "custom_id": "tip"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "callback", "error"),
+    [
+        (
+            4,
+            {
+                "type": 8,
+                "data": {"choices": [{"name": str(n), "value": str(n)} for n in range(26)]},
+            },
+            "choices",
+        ),
+        (
+            2,
+            {
+                "type": 9,
+                "data": {**_MODAL, "title": "x" * 46, "components": [_row(_text_input(1))]},
+            },
+            "title",
+        ),
+        (
+            2,
+            {"type": 9, "data": {**_MODAL, "components": [_row(_text_input(n)) for n in range(6)]}},
+            "components",
+        ),
+        (
+            2,
+            {"type": 9, "data": {**_MODAL, "components": [_row(_text_input(1, max_length=4001))]}},
+            "max_length",
+        ),
+        (
+            2,
+            {"type": 4, "data": {"content": "x", "components": [_row(_button("x" * 101))]}},
+            "custom_id",
+        ),
+        (
+            2,
+            {
+                "type": 4,
+                "data": {
+                    "content": "x",
+                    "components": [_row(*[_button(f"b{n}") for n in range(6)])],
+                },
+            },
+            "components",
+        ),
+        (2, {"type": 8, "data": {"choices": []}}, "type"),  # choices answer a command
+    ],
+    ids=[
+        "26-choices",
+        "modal-title-46",
+        "modal-6-inputs",
+        "input-max-4001",
+        "custom-id-101",
+        "6-buttons-in-row",
+        "wrong-callback-type",
+    ],
+)
+async def test_invalid_interaction_callback_is_refused(world: World, raw, kind, callback, error):
+    fake = world.fake
+    data = {"id": "1", "name": "x", "type": 1}
+    interaction = fake.emulator.interactions.create(kind, world.alice, world.channel, data)
+
+    with fake.expect_violation(code=50035):
+        status, answer = await raw(
+            "POST", f"/interactions/{interaction.id}/{interaction.token}/callback", json=callback
+        )
+
+    assert status == 400 and answer["code"] == 50035
+    assert error in json.dumps(answer["errors"])
+    assert interaction.callback_type is None
+    assert interaction.refused is not None  # a waiting InteractionResult returns at once
