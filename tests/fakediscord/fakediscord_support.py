@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,10 +149,20 @@ async def announce(interaction: discord.Interaction, role: discord.Role) -> None
     await interaction.edit_original_response(content="done")
 
 
+@app_commands.command()
+async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+    """Read an uploaded file and answer with it attached."""
+    data = await file.read()
+    await interaction.response.send_message(
+        f"{file.filename}: {len(data)} bytes",
+        file=discord.File(io.BytesIO(data[::-1]), filename="reversed.txt"),
+    )
+
+
 class FeatureBot(commands.Bot):
     def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
-        for command in (ping, item, menu, slow, twice, think, announce):
+        for command in (ping, item, menu, slow, twice, think, announce, upload):
             self.tree.add_command(command)
         self.tree.add_command(setup)
         self.tree.error(self.on_tree_error)

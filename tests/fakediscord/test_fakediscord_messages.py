@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 from fakediscord_support import World
 
 from bench.baseline_bot import BaselineBot
+from fakediscord import File
 from fakediscord import permissions as perms
 
 
@@ -117,9 +120,7 @@ async def test_attachments_are_stored_with_filename_and_bytes(world: World, run_
     channel = bot.get_channel(world.channel.id)
     payload = b"id,headline\n1,Pandas\n"
 
-    sent = await channel.send(
-        "export", file=discord.File(__import__("io").BytesIO(payload), filename="tips.csv")
-    )
+    sent = await channel.send("export", file=discord.File(io.BytesIO(payload), filename="tips.csv"))
 
     [stored] = world.fake.messages(world.channel)
     assert [(a.filename, a.data) for a in stored.attachments] == [("tips.csv", payload)]
@@ -140,3 +141,26 @@ async def test_message_edit_list_and_delete(world: World, run_bot) -> None:
     assert [m.content for m in world.fake.messages(world.channel)] == ["one, edited"]
     fetched = await channel.fetch_message(first.id)
     assert fetched.edited_at is not None
+
+
+async def test_attachment_option_is_readable_and_reply_carries_a_file(served: World) -> None:
+    result = await served.fake.run_command(
+        served.guild,
+        served.channel,
+        served.alice,
+        "upload",
+        file=File("issue.txt", b"December 2023"),
+    )
+
+    assert result.content == "issue.txt: 13 bytes"
+    [reply] = result.message.attachments
+    assert (reply.filename, reply.data) == ("reversed.txt", b"3202 rebmeceD")
+
+
+async def test_thread_without_message(world: World, raw) -> None:
+    status, thread = await raw(
+        "POST", f"/channels/{world.channel.id}/threads", json={"name": "notes", "type": 11}
+    )
+
+    assert status == 200 and thread["type"] == 11
+    assert [t.name for t in world.fake.threads(world.channel)] == ["notes"]
