@@ -171,6 +171,13 @@ class Emulator:
             status, data, headers = err.status, err.body(), {}
             if err.violation:
                 self.record_violation(method, path, err)
+        except Exception as exc:
+            # An emulator bug must fail the test loudly, not look like a Discord outage:
+            # a 5xx would make discord.py retry for ~25 s. Answer 400 and record it.
+            log.exception("fakediscord failed on %s %s", method, path)
+            err = DiscordError(400, 0, f"fakediscord internal error: {exc!r}", violation=True)
+            status, data, headers = err.status, err.body(), {}
+            self.record_violation(method, path, err)
         record.status = status
         record.duration = time.time() - record.time
         headers["Via"] = "1.1 google"  # discord.py treats a 429 without it as a Cloudflare ban
@@ -189,7 +196,7 @@ class Emulator:
             and request.headers.get("Authorization") != f"Bot {self.token}"
         ):
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
-        params = openapi.path_params(route, path) if route.startswith("/") and "{" in route else {}
+        params = openapi.path_params(route, path) if "{" in route else {}
         major = params.get("channel_id") or params.get("guild_id") or params.get("webhook_id") or ""
         if "interaction_token" in params or "webhook_token" in params:
             major += ":" + (params.get("interaction_token") or params.get("webhook_token") or "")

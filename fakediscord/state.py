@@ -341,9 +341,6 @@ class State:
         )
         return data
 
-    def resolve_member(self, guild: Guild | None, user: User) -> Member | None:
-        return guild.members.get(user.id) if guild else None
-
     def commands_for(self, guild_id: int | None) -> list[Command]:
         return [c for c in self.commands.values() if c.guild_id == guild_id]
 

@@ -159,10 +159,22 @@ async def upload(interaction: discord.Interaction, file: discord.Attachment) -> 
     )
 
 
+@app_commands.command()
+async def lifecycle(interaction: discord.Interaction) -> None:
+    """Edit the original response, edit a followup, read the original, delete it."""
+    await interaction.response.send_message("v1")
+    await interaction.edit_original_response(content="v2")
+    followup = await interaction.followup.send("f1", wait=True)
+    await followup.edit(content="f2")
+    original = await interaction.original_response()
+    await interaction.followup.send(f"original was {original.content}")
+    await interaction.delete_original_response()
+
+
 class FeatureBot(commands.Bot):
     def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
-        for command in (ping, item, menu, slow, twice, think, announce, upload):
+        for command in (ping, item, menu, slow, twice, think, announce, upload, lifecycle):
             self.tree.add_command(command)
         self.tree.add_command(setup)
         self.tree.error(self.on_tree_error)

@@ -135,3 +135,27 @@ async def test_command_in_a_dm_is_served(served: World) -> None:
     assert result.content == "item 1 of latest"
     assert fake.messages(dm) == [result.message]
     assert result.latency is not None and 0 < result.latency < fake.ack_window
+
+
+async def test_original_response_and_followups_can_be_read_edited_deleted(served: World) -> None:
+    fake = served.fake
+    result = await fake.run_command(served.guild, served.channel, served.alice, "lifecycle")
+
+    await result.wait_followups(2)
+    await fake.wait_until(lambda: result.message.deleted, "the original to be deleted")
+
+    assert [m.content for m in result.followups] == ["f2", "original was v2"]
+    assert [m.content for m in fake.messages(served.channel)] == ["f2", "original was v2"]
+
+
+async def test_permissions_are_read_when_the_interaction_happens(served: World) -> None:
+    fake = served.fake
+    mods = fake.add_role(served.guild, "mods", perms.MANAGE_GUILD)
+    args = (served.guild, served.channel, served.alice, "setup announce")
+
+    before = await fake.run_command(*args, channel=served.channel)
+    fake.set_roles(served.guild, served.alice, [mods])
+    after = await fake.run_command(*args, channel=served.channel)
+
+    assert before.content.endswith("manage=False")
+    assert after.content.endswith("manage=True")

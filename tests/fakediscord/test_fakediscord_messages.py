@@ -35,6 +35,8 @@ async def test_discord_py_nonce_retry_after_lost_response(world: World, run_bot)
     retried = await channel.send("header", nonce="d-1")  # discord.py sets enforce_nonce
 
     assert retried.id == first.id
+    stored = await world.fake.wait_for_message(world.channel, lambda m: m.nonce == "d-1")
+    assert stored.id == first.id
     assert len(world.fake.messages(world.channel)) == 1
 
 
