@@ -175,9 +175,9 @@ class Emulator:
             # An emulator bug must fail the test loudly, not look like a Discord outage:
             # a 5xx would make discord.py retry for ~25 s. Answer 400 and record it.
             log.exception("fakediscord failed on %s %s", method, path)
-            err = DiscordError(400, 0, f"fakediscord internal error: {exc!r}", violation=True)
-            status, data, headers = err.status, err.body(), {}
-            self.record_violation(method, path, err)
+            internal = DiscordError(400, 0, f"fakediscord internal error: {exc!r}", violation=True)
+            status, data, headers = internal.status, internal.body(), {}
+            self.record_violation(method, path, internal)
         record.status = status
         record.duration = time.time() - record.time
         headers["Via"] = "1.1 google"  # discord.py treats a 429 without it as a Cloudflare ban
