@@ -214,3 +214,38 @@ async def test_invalid_interaction_callback_is_refused(world: World, raw, kind, 
     assert error in json.dumps(answer["errors"])
     assert interaction.callback_type is None
     assert interaction.refused is not None  # a waiting InteractionResult returns at once
+
+
+@pytest.mark.parametrize(
+    ("command", "error"),
+    [
+        ({"name": "Ping", "description": "d"}, "APPLICATION_COMMAND_INVALID_NAME"),
+        ({"name": "ping", "description": "d" * 101}, "description"),
+        (
+            {
+                "name": "ping",
+                "description": "d",
+                "options": [
+                    {
+                        "type": 3,
+                        "name": "o",
+                        "description": "d",
+                        "choices": [{"name": str(n), "value": str(n)} for n in range(26)],
+                    }
+                ],
+            },
+            "choices",
+        ),
+    ],
+    ids=["uppercase-name", "description-101", "26-option-choices"],
+)
+async def test_invalid_command_sync_is_refused(world: World, raw, command, error) -> None:
+    fake = world.fake
+
+    with fake.expect_violation(code=50035):
+        status, answer = await raw(
+            "PUT", f"/applications/{fake.application_id}/commands", json=[command]
+        )
+
+    assert status == 400 and error in json.dumps(answer["errors"])
+    assert fake.commands() == []
