@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import discord
-import discord.ext.commands
+from discord.ext.commands.bot import BotBase
 
 from masthead.errors import UserError
 
@@ -36,6 +36,6 @@ async def require_editor(interaction: discord.Interaction, editor_ids: frozenset
     if user.id in editor_ids:
         return
     client = interaction.client
-    if isinstance(client, discord.ext.commands.Bot) and await client.is_owner(user):
+    if isinstance(client, BotBase) and await client.is_owner(user):
         return
     raise UserError("Only the newsletter's editors can import and publish issues.")

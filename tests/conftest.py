@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
 
+pytest_plugins = ["fakediscord.pytest_plugin"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 ONLY_BACKEND = os.environ.get("MASTHEAD_TEST_BACKEND")
 
