@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,11 @@ class Issues(commands.GroupCog, group_name="issue"):
         self._task = asyncio.create_task(self.worker.run(), name="delivery-worker")
 
     async def cog_unload(self) -> None:
+        # Wait for the worker to stop so no delivery outlives the bot's connections.
         if self._task is not None:
             self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     @app_commands.command(name="import")
     @app_commands.describe(file="The issue as text, Markdown or HTML (at most 2 MB)")
