@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from db.engine import create_engine, create_sessionmaker
 from masthead.cli import CliError, import_issues, preview, read_issues
@@ -17,6 +18,7 @@ from masthead.settings import Settings, SettingsError, load_settings
 log = logging.getLogger("masthead")
 
 EXIT_USAGE = 2
+SAMPLE_ISSUE = Path(__file__).resolve().parent / "tests" / "data" / "issue-2023-12.txt"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_argument("paths", nargs="+", metavar="PATH")
     import_.add_argument("--replace", action="store_true", help="replace a changed month")
     import_.add_argument("--publish", action="store_true", help="queue delivery everywhere")
+    sandbox = commands.add_parser(
+        "sandbox", help="the bot against a local Discord emulator, driven from the terminal"
+    )
+    sandbox.add_argument("--issue", default=str(SAMPLE_ISSUE), help="issue file to publish")
+    sandbox.add_argument("--database-url", help="default: a temporary SQLite database")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -90,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(preview(args.path, settings.newsletter_name, as_json=args.json))
         elif args.command == "import":
             asyncio.run(import_files(settings, args))
+        elif args.command == "sandbox":
+            from masthead.sandbox import run_sandbox
+
+            asyncio.run(run_sandbox(settings, args.issue, args.database_url))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
     except (SettingsError, CliError) as exc:

@@ -30,6 +30,8 @@ class Masthead(commands.AutoShardedBot):
         # only a configured proxy or emulator is forced.
         forced = settings.gateway_url if settings.gateway_url != DEFAULT_GATEWAY_URL else None
         apply_endpoints(settings.api_base, forced)
+        # Masthead never joins voice: the missing-voice-library warnings are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         shard_options: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             shard_options["shard_ids"] = list(settings.shard_ids)
