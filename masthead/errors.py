@@ -3,12 +3,17 @@ unexpected is logged with its traceback and the user gets a generic apology."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 
 log = logging.getLogger(__name__)
+
+SelfT = TypeVar("SelfT")
 
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 
@@ -26,7 +31,7 @@ async def reply_ephemeral(interaction: discord.Interaction, message: str) -> Non
         await interaction.response.send_message(message, ephemeral=True, allowed_mentions=allowed)
 
 
-def describe(error: app_commands.AppCommandError) -> str | None:
+def describe(error: Exception) -> str | None:
     """The short message for an expected error, or None when it is a bug."""
     if isinstance(error, UserError):
         return str(error)
@@ -39,16 +44,37 @@ def describe(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+async def report_error(interaction: discord.Interaction, error: Exception, where: str) -> None:
+    """Tell the user what went wrong: their mistake in one line, a bug as an apology."""
+    message = describe(error)
+    if message is None:
+        log.error("%s failed", where, exc_info=error)
+        message = APOLOGY
+    try:
+        await reply_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+def reports_errors(
+    callback: Callable[[SelfT, discord.Interaction], Coroutine[Any, Any, None]],
+) -> Callable[[SelfT, discord.Interaction], Coroutine[Any, Any, None]]:
+    """For component callbacks: discord.py only logs what a DynamicItem raises (it never
+    reaches the tree's on_error), which would leave the user with "interaction failed"."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: SelfT, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as exc:
+            await report_error(interaction, exc, f"component {type(self).__name__}")
+
+    return wrapper
+
+
 class MastheadTree(app_commands.CommandTree[discord.Client]):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        message = describe(error)
-        if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("command %s failed", command, exc_info=error)
-            message = APOLOGY
-        try:
-            await reply_ephemeral(interaction, message)
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error", exc_info=True)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await report_error(interaction, error, f"command {command}")

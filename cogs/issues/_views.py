@@ -14,7 +14,7 @@ import discord
 
 from db.repositories import state
 from masthead.checks import require_editor
-from masthead.errors import UserError
+from masthead.errors import UserError, reports_errors
 from masthead.importing import publish, store_document
 from newsletter.document import IssueDocument
 from newsletter.render import neutralize_mentions
@@ -78,6 +78,7 @@ class ImportButton(
     ) -> ImportButton:
         return cls(match["action"], int(match["token"]))
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
         await require_editor(interaction, bot.settings.editor_ids)

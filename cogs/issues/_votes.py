@@ -13,6 +13,7 @@ import discord
 
 from db.repositories import guilds, votes
 from masthead.checks import is_moderator
+from masthead.errors import reports_errors
 from newsletter.render import Part
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class HelpfulButton(
     ) -> HelpfulButton:
         return cls(int(match["item_id"]), match["helpful"] == "1")
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
         async with bot.sessionmaker.begin() as session:

@@ -9,7 +9,7 @@ import discord
 
 from db.models import Issue, Item
 from db.repositories import issues
-from masthead.errors import UserError
+from masthead.errors import UserError, reports_errors
 from newsletter.render import neutralize_mentions, split_text
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ class FullTextButton(
     ) -> FullTextButton:
         return cls(int(match["item_id"]), int(match["page"]), edit=False)
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
         issue, item, total = await _load_item(bot, self.item_id)
@@ -151,6 +152,7 @@ class PageButton(
     ) -> PageButton:
         return cls(int(match["item_id"]), int(match["page"]))
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
         issue, item, total = await _load_item(bot, self.item_id)
@@ -182,6 +184,7 @@ class OpenItemSelect(
     ) -> OpenItemSelect:
         return cls(int(match["issue_id"]))
 
+    @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
         values = self.item.values

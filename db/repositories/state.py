@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BotState
@@ -22,11 +23,10 @@ async def set_value(session: AsyncSession, key: str, value: str) -> None:
 
 
 async def pop_value(session: AsyncSession, key: str) -> str | None:
-    """Read and delete a value in one transaction."""
-    row = await session.get(BotState, key)
-    if row is None:
-        return None
-    value = row.value
-    await session.delete(row)
-    await session.flush()
-    return value
+    """Delete a value and return it; of two concurrent callers only one gets it.
+
+    One DELETE … RETURNING statement: reading first and deleting after let two
+    transactions both read the row (an ORM delete of a vanished row only warns).
+    """
+    stmt = delete(BotState).where(BotState.key == key).returning(BotState.value)
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -17,7 +17,7 @@ import pytest
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from fakediscord import Channel, FakeDiscord, Guild, Role, User
+from fakediscord import Channel, FakeDiscord, Guild, InteractionResult, Role, User
 from fakediscord import permissions as perms
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
@@ -69,6 +69,7 @@ async def masthead(
     bot = Masthead(settings=settings, sessionmaker=create_sessionmaker(engine))
     await run_bot(bot, commands=COMMANDS)
     yield bot
+    await bot.close()  # before the engine goes: the delivery worker may be mid-query
     await engine.dispose()
 
 
@@ -88,7 +89,7 @@ async def import_and_publish(bot: Masthead, path: Path = SAMPLE) -> int:
     return issue.id
 
 
-async def subscribe(fake: FakeDiscord, world: World, **options: Any) -> None:
+async def subscribe(fake: FakeDiscord, world: World, **options: Any) -> InteractionResult:
     result = await fake.run_command(
         world.guild,
         world.news,
@@ -99,6 +100,7 @@ async def subscribe(fake: FakeDiscord, world: World, **options: Any) -> None:
         **options,
     )
     assert result.ephemeral, result.content
+    return result
 
 
 async def wait_delivered(fake: FakeDiscord, channel: Channel, parts: int) -> list[Any]:
@@ -113,3 +115,32 @@ async def wait_delivered(fake: FakeDiscord, channel: Channel, parts: int) -> lis
 
     result: list[Any] = await fake.wait_until(done, f"{parts} parts in #{channel.name}", slow=True)
     return result
+
+
+def issue_text(title: str = "January 2024", bodies: dict[str, str] | None = None) -> str:
+    """A small issue in the sample's plain-text shape: title line, numbered list, items.
+    It has no editorial, so it parses with one warning."""
+    bodies = bodies or {
+        "Solar farms spread across Gansu": "Gansu added ten gigawatts of solar panels. "
+        "Officials expect more.",
+        "Beijing opens a new subway line": "The line links the airport with the centre. "
+        "It cuts the trip to twenty minutes.",
+    }
+    titles = "\n".join(f"{n}. {t}" for n, t in enumerate(bodies, 1))
+    items = "\n\n".join(f"{n}. {t}\n{b}" for n, (t, b) in enumerate(bodies.items(), 1))
+    return f"This Month in China — {title}\n\n{titles}\n\n{items}\n"
+
+
+async def restart(
+    fake: FakeDiscord, bot: Masthead, run_bot: Callable[..., Awaitable[Any]]
+) -> Masthead:
+    """Stop the in-process bot and start a new one on the same database: nothing in
+    memory survives, as after a crash."""
+    await bot.close()
+    fresh = Masthead(settings=bot.settings, sessionmaker=bot.sessionmaker)
+    await run_bot(fresh)
+    # Interactions need the guilds cached (member roles, permissions): wait for them.
+    await fake.wait_until(
+        lambda: all(fresh.get_guild(g) for g in fake.state.guilds), "guilds cached", slow=True
+    )
+    return fresh
