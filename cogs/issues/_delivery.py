@@ -1,9 +1,11 @@
 """The delivery worker: posts queued issues to announce channels, exactly once.
 
-Each message is recorded as a delivery part right after Discord accepts it, and is sent
-with a nonce derived from (issue, channel, part) with `enforce_nonce`, so a crash between
-sending and recording resends the same nonce and Discord answers with the first message
-instead of posting a second one. A restart picks up at the first part not recorded.
+Every part is marked "sending" before it goes out and "sent" with its message id right
+after Discord accepts it; a restart picks up at the first part not sent. A part left
+"sending" by a crash may or may not have reached Discord, so it is resolved in two ways:
+the channel's recent history is searched for it (which works however long the bot was
+down), and it is resent with a nonce derived from (issue, channel, part) and
+`enforce_nonce`, so Discord answers with the first message instead of posting a second.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import contextlib
 import hashlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0
 MAX_CONCURRENT_CHANNELS = 8
 MAX_BACKOFF_SECONDS = 300.0
+HISTORY_SCAN = 50  # messages searched for a part that a crash may have sent
 THREAD_ALREADY_EXISTS = 160004  # Discord's code for a second thread on one message
 
 
@@ -124,30 +128,77 @@ class DeliveryWorker:
         thread_id = delivery.thread_id
         header_id = done["header"].message_id if "header" in done else None
 
+        previous: int | None = None  # the last message posted where the next part goes
         for position, part in enumerate(parts):
-            if part.key not in done:
-                target = delivery.channel_id if part.kind == "header" else thread_id
-                assert target is not None, "the thread exists before any item is sent"
-                message_id = await self._send(delivery, part, target, item_ids, parts)
-                async with self.bot.sessionmaker.begin() as session:
-                    await deliveries.record_part_sent(
-                        session,
-                        delivery,
-                        part_key=part.key,
-                        position=position,
-                        message_id=message_id,
-                    )
-                if part.kind == "header":
-                    header_id = message_id
+            recorded = done.get(part.key)
+            target = delivery.channel_id if part.kind == "header" else thread_id
+            assert target is not None, "the thread exists before any item is sent"
+            if part.kind != "header" and previous == header_id:
+                previous = None  # the thread starts empty
+            message_id = recorded.message_id if recorded and recorded.status == "sent" else None
+            if message_id is None:
+                message_id = await self._post_once(
+                    delivery,
+                    part,
+                    position,
+                    target,
+                    previous,
+                    recorded is not None,
+                    item_ids,
+                    parts,
+                )
+            previous = message_id
+            if part.kind == "header":
+                header_id = message_id
             if part.kind == "header" and thread_id is None:
-                assert header_id is not None
                 thread_id = await self._open_thread(
-                    delivery, header_id, document.newsletter, document.title
+                    delivery, message_id, document.newsletter, document.title
                 )
 
         async with self.bot.sessionmaker.begin() as session:
             await deliveries.set_status(session, delivery.id, "done")
         log.info("delivered issue %s to channel %s", delivery.issue_id, delivery.channel_id)
+
+    async def _post_once(
+        self,
+        delivery: Delivery,
+        part: Part,
+        position: int,
+        target: int,
+        previous: int | None,
+        maybe_sent: bool,
+        item_ids: dict[int, int],
+        parts: list[Part],
+    ) -> int:
+        """Send one part unless a crash already did; record it either way."""
+        found = await self._find_posted(target, part, previous) if maybe_sent else None
+        if found is None:
+            async with self.bot.sessionmaker.begin() as session:
+                await deliveries.mark_part_sending(
+                    session, delivery, part_key=part.key, position=position
+                )
+            found = await self._send(delivery, part, target, item_ids, parts)
+        async with self.bot.sessionmaker.begin() as session:
+            await deliveries.record_part_sent(
+                session, delivery, part_key=part.key, position=position, message_id=found
+            )
+        return found
+
+    async def _find_posted(self, target: int, part: Part, after: int | None) -> int | None:
+        """The id of this part if it is already in the channel (sent just before a crash)."""
+        channel = self.bot.get_partial_messageable(target)
+        wanted = [_embed_key(e) for e in part.embeds]
+        try:
+            async for message in channel.history(
+                limit=HISTORY_SCAN, after=discord.Object(after) if after else None
+            ):
+                mine = self.bot.user is not None and message.author.id == self.bot.user.id
+                if mine and [_embed_key(e.to_dict()) for e in message.embeds] == wanted:
+                    log.info("part %s was already posted as %s", part.key, message.id)
+                    return message.id
+        except discord.Forbidden:
+            log.info("cannot read history in %s; relying on the nonce", target)
+        return None
 
     async def _send(
         self,
@@ -202,6 +253,11 @@ class DeliveryWorker:
         async with self.bot.sessionmaker.begin() as session:
             await deliveries.set_thread(session, delivery.id, thread_id)
         return thread_id
+
+
+def _embed_key(embed: Mapping[str, Any]) -> tuple[object, ...]:
+    footer = embed.get("footer") or {}
+    return (embed.get("title"), embed.get("description"), footer.get("text"))
 
 
 def _reason(exc: discord.HTTPException) -> str:

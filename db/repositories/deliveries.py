@@ -39,20 +39,47 @@ async def sent_parts(session: AsyncSession, delivery_id: int) -> dict[str, Deliv
     return {p.part_key: p for p in (await session.execute(stmt)).scalars()}
 
 
+async def mark_part_sending(
+    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int
+) -> None:
+    """Note that a part is about to be sent, so a restart knows to look for it first."""
+    stmt = select(DeliveryPart).where(
+        DeliveryPart.delivery_id == delivery.id, DeliveryPart.part_key == part_key
+    )
+    if (await session.execute(stmt)).scalar_one_or_none() is None:
+        session.add(
+            DeliveryPart(
+                delivery_id=delivery.id,
+                issue_id=delivery.issue_id,
+                channel_id=delivery.channel_id,
+                part_key=part_key,
+                position=position,
+                status="pending",
+            )
+        )
+        await session.flush()
+
+
 async def record_part_sent(
     session: AsyncSession, delivery: Delivery, *, part_key: str, position: int, message_id: int
 ) -> DeliveryPart:
-    part = DeliveryPart(
-        delivery_id=delivery.id,
-        issue_id=delivery.issue_id,
-        channel_id=delivery.channel_id,
-        part_key=part_key,
-        position=position,
-        status="sent",
-        message_id=message_id,
-        sent_at=utcnow(),
+    """Record that Discord accepted a part (whether or not it was marked as sending)."""
+    stmt = select(DeliveryPart).where(
+        DeliveryPart.delivery_id == delivery.id, DeliveryPart.part_key == part_key
     )
-    session.add(part)
+    part = (await session.execute(stmt)).scalar_one_or_none()
+    if part is None:
+        part = DeliveryPart(
+            delivery_id=delivery.id,
+            issue_id=delivery.issue_id,
+            channel_id=delivery.channel_id,
+            part_key=part_key,
+            position=position,
+        )
+        session.add(part)
+    part.status = "sent"
+    part.message_id = message_id
+    part.sent_at = utcnow()
     await session.flush()
     return part
 
