@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 from .align import align_paragraphs
@@ -266,6 +267,9 @@ def _find_month(
     raise IssueFormatError("no month found (expected a line like 'December 2023')")
 
 
+_EDITORIAL_LABEL = re.compile(r"^(?:editorial|editor[’']s (?:note|letter))\s*[:–—-]\s*", re.I)
+
+
 def _editorial(blocks: list[Block], month_index: int | None) -> Section | None:
     """The text before the item list: its heading, then its paragraphs."""
     candidates = [b for i, b in enumerate(blocks) if i != month_index]
@@ -285,5 +289,7 @@ def _editorial(blocks: list[Block], month_index: int | None) -> Section | None:
         return None
     quoted = [h for h in headings if is_quoted(h)]
     heading = tidy_heading((quoted or headings or ["Editorial"])[-1])
+    # "Editorial: Batteries Everywhere" names the section, then the heading.
+    heading = _EDITORIAL_LABEL.sub("", heading).strip() or heading
     text = "\n\n".join(body)
-    return Section(heading=heading, body=text, summary=summarize(text)[0])
+    return Section(heading=heading, body=text, summary=summarize(text, essay=True)[0])

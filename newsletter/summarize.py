@@ -47,9 +47,12 @@ class _Sentence:
         return bool(_FIRST_PERSON.search(self.text) or _SUBJECTLESS_OPINION.match(self.text))
 
 
-def summarize(text: str, limit: int = 400) -> tuple[str, str | None]:
+def summarize(text: str, limit: int = 400, *, essay: bool = False) -> tuple[str, str | None]:
     """Return (summary, take): the summary is at most `limit` characters of whole sentences
-    from `text` in their original order; the take joins the editor's first-person sentences."""
+    from `text` in their original order; the take joins the editor's first-person sentences.
+
+    An `essay` (the editorial) is one argument, never a roundup of separate updates, so
+    its summary is its opening."""
     sentences = _sentences(text)
     if not sentences:
         return "", None
@@ -57,7 +60,7 @@ def summarize(text: str, limit: int = 400) -> tuple[str, str | None]:
     take = " ".join(takes) if takes else None
     facts = [s for s in sentences if not s.is_opinion] or sentences
     paragraphs = {s.paragraph for s in facts}
-    if len(paragraphs) >= _MIN_ROUNDUP_PARAGRAPHS and _is_roundup(text):
+    if not essay and len(paragraphs) >= _MIN_ROUNDUP_PARAGRAPHS and _is_roundup(text):
         chosen = _diverse_leads(facts, limit)
     else:
         chosen = _leading(facts, limit)
@@ -100,10 +103,10 @@ def _is_roundup(text: str) -> bool:
 def _diverse_leads(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
     """Maximal marginal relevance over each paragraph's lead sentence: cover several
     updates of a roundup instead of only its first one."""
-    leads: dict[int, _Sentence] = {}
-    for sentence in sentences:
-        leads.setdefault(sentence.paragraph, sentence)
-    candidates = list(leads.values())
+    # Only true paragraph openers: a later sentence leans on what came before it.
+    candidates = [s for s in sentences if s.position == 0]
+    if not candidates:
+        return _leading(sentences, limit)
     terms = [content_terms(s.text) for s in candidates]
     weights = TermWeights(terms)
     vectors = [weights.vector(t) for t in terms]

@@ -77,7 +77,7 @@ class TestFiveItemsMarkdown:
     def test_structure(self, doc: IssueDocument) -> None:
         assert doc.month == "2024-05"
         assert doc.editorial is not None
-        assert doc.editorial.heading == "Editorial: Batteries Everywhere"
+        assert doc.editorial.heading == "Batteries Everywhere"
         assert "**" not in doc.editorial.body
         assert_bodies(
             doc,
