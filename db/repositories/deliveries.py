@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+
+from sqlalchemy import Integer, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings
@@ -101,14 +103,25 @@ async def queue_for_subscribers(session: AsyncSession, issue_id: int) -> int:
     return queued
 
 
-async def unfinished(session: AsyncSession, *, limit: int = 500) -> list[Delivery]:
-    """Deliveries still to do, oldest first: queued ones and ones a crash interrupted."""
-    stmt = (
-        select(Delivery)
-        .where(Delivery.status.in_(("queued", "delivering")))
-        .order_by(Delivery.id)
-        .limit(limit)
-    )
+async def unfinished(
+    session: AsyncSession,
+    *,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+    limit: int = 500,
+) -> list[Delivery]:
+    """Deliveries still to do, oldest first: queued ones and ones a crash interrupted.
+
+    With `shard_ids`, only servers on those shards (Discord's rule: (guild_id >> 22) %
+    shard_count), so each shard process works its own share.
+    """
+    stmt = select(Delivery).where(Delivery.status.in_(("queued", "delivering")))
+    if shard_ids is not None:
+        # PostgreSQL shifts a bigint by an int only: the literal is typed to match.
+        shift = literal(22, Integer)
+        shard = Delivery.guild_id.op(">>")(shift) % max(shard_count, 1)
+        stmt = stmt.where(shard.in_(list(shard_ids)))
+    stmt = stmt.order_by(Delivery.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 

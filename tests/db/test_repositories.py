@@ -206,3 +206,18 @@ async def test_decided_tip_tells_the_loser_who_decided(sessionmaker: Sessions) -
         second = await tips.decide_tip(session, tip_id, status="rejected", moderator_id=8)
     assert first.won and not second.won
     assert second.tip.decided_by == 7 and second.tip.status == "shortlisted"
+
+
+async def test_unfinished_deliveries_are_split_by_shard(sessionmaker: Sessions) -> None:
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, _issue())
+        for shard in range(4):  # Discord puts a guild on shard (id >> 22) % shard_count
+            guild_id = (1_000 + shard) << 22
+            await deliveries.queue_delivery(
+                session, issue_id=issue.id, guild_id=guild_id, channel_id=guild_id + 1
+            )
+    async with sessionmaker() as session:
+        everything = await deliveries.unfinished(session)
+        mine = await deliveries.unfinished(session, shard_count=4, shard_ids=[1, 2])
+    assert len(everything) == 4
+    assert sorted((d.guild_id >> 22) % 4 for d in mine) == [1, 2]
