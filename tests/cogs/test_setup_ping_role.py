@@ -1,0 +1,39 @@
+"""A ping role that cannot notify anyone is pointed out when it is set."""
+
+from __future__ import annotations
+
+from fakediscord import FakeDiscord
+from masthead.bot import Masthead
+from tests.cogs.conftest import World
+
+
+async def test_unmentionable_ping_role_gets_a_note(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    quiet = fake_discord.add_role(world.guild, "Quiet readers", mentionable=False)
+    result = await fake_discord.run_command(
+        world.guild,
+        world.news,
+        world.moderator,
+        "setup",
+        "announce",
+        channel=world.news,
+        ping_role=quiet,
+    )
+    assert "not mentionable" in result.content
+
+
+async def test_mentionable_ping_role_needs_no_note(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    loud = fake_discord.add_role(world.guild, "Readers", mentionable=True)
+    result = await fake_discord.run_command(
+        world.guild,
+        world.news,
+        world.moderator,
+        "setup",
+        "announce",
+        channel=world.news,
+        ping_role=loud,
+    )
+    assert "pinging" in result.content and "not mentionable" not in result.content
