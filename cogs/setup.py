@@ -86,6 +86,13 @@ class Setup(commands.GroupCog, group_name="setup"):
         message += f", pinging {ping_role.mention}." if ping_role else "."
         if queued and latest is not None:
             message += f" Posting {latest.title} there now."
+        if ping_role and not (
+            ping_role.mentionable or channel.permissions_for(channel.guild.me).mention_everyone
+        ):
+            message += (
+                f" Note: {ping_role.mention} is not mentionable and I lack Mention All Roles,"
+                " so the ping will not notify anyone until one of those changes."
+            )
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="review")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fakediscord import FakeDiscord
+from fakediscord import permissions as perms
 from masthead.bot import Masthead
 from tests.cogs.conftest import World
 
@@ -11,6 +12,7 @@ async def test_unmentionable_ping_role_gets_a_note(
     fake_discord: FakeDiscord, masthead: Masthead, world: World
 ) -> None:
     quiet = fake_discord.add_role(world.guild, "Quiet readers", mentionable=False)
+    fake_discord.deny_bot(world.news, perms.MENTION_EVERYONE)
     result = await fake_discord.run_command(
         world.guild,
         world.news,
