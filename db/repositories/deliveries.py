@@ -41,31 +41,10 @@ async def sent_parts(session: AsyncSession, delivery_id: int) -> dict[str, Deliv
     return {p.part_key: p for p in (await session.execute(stmt)).scalars()}
 
 
-async def mark_part_sending(
-    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int
-) -> None:
-    """Note that a part is about to be sent, so a restart knows to look for it first."""
-    stmt = select(DeliveryPart).where(
-        DeliveryPart.delivery_id == delivery.id, DeliveryPart.part_key == part_key
-    )
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
-        session.add(
-            DeliveryPart(
-                delivery_id=delivery.id,
-                issue_id=delivery.issue_id,
-                channel_id=delivery.channel_id,
-                part_key=part_key,
-                position=position,
-                status="pending",
-            )
-        )
-        await session.flush()
-
-
-async def record_part_sent(
-    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int, message_id: int
+async def _part(
+    session: AsyncSession, delivery: Delivery, part_key: str, position: int
 ) -> DeliveryPart:
-    """Record that Discord accepted a part (whether or not it was marked as sending)."""
+    """The delivery's row for a part, created (as pending) when there is none yet."""
     stmt = select(DeliveryPart).where(
         DeliveryPart.delivery_id == delivery.id, DeliveryPart.part_key == part_key
     )
@@ -77,8 +56,25 @@ async def record_part_sent(
             channel_id=delivery.channel_id,
             part_key=part_key,
             position=position,
+            status="pending",
         )
         session.add(part)
+    return part
+
+
+async def mark_part_sending(
+    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int
+) -> None:
+    """Note that a part is about to be sent, so a restart knows to look for it first."""
+    await _part(session, delivery, part_key, position)
+    await session.flush()
+
+
+async def record_part_sent(
+    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int, message_id: int
+) -> DeliveryPart:
+    """Record that Discord accepted a part (whether or not it was marked as sending)."""
+    part = await _part(session, delivery, part_key, position)
     part.status = "sent"
     part.message_id = message_id
     part.sent_at = utcnow()
