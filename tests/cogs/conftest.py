@@ -144,3 +144,16 @@ async def restart(
         lambda: all(fresh.get_guild(g) for g in fake.state.guilds), "guilds cached", slow=True
     )
     return fresh
+
+
+async def wait_for_failure(fake: FakeDiscord, world: World, where: Channel | None = None) -> str:
+    """The "Delivery failures" field of /setup show (run in ``where``), once it appears."""
+    for _ in range(50):
+        result = await fake.run_command(
+            world.guild, where or world.news, world.moderator, "setup", "show"
+        )
+        fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
+        if "Delivery failures" in fields:
+            return str(fields["Delivery failures"])
+        await asyncio.sleep(0.1)
+    raise AssertionError("the failure never showed in /setup show")

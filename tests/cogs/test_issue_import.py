@@ -11,6 +11,8 @@ import pytest
 from db.repositories import issues
 from fakediscord import FakeDiscord, File, InteractionResult, Message, User
 from masthead.bot import Masthead
+from masthead.importing import store_document
+from newsletter.parse import parse_issue
 from tests.cogs.conftest import World, issue_text, restart, subscribe, wait_delivered
 
 
@@ -188,3 +190,43 @@ async def test_bad_file_gets_one_line_naming_the_file_and_stores_nothing(
     assert problem in message.content
     assert "\n" not in message.content and len(message.content) < 120
     assert await stored(masthead) == []
+
+
+async def draft(bot: Masthead) -> None:
+    document = parse_issue(issue_text(), newsletter=bot.settings.newsletter_name)
+    async with bot.sessionmaker.begin() as session:
+        await store_document(session, document)
+
+
+async def test_non_editor_publish_is_refused_and_the_issue_stays_a_draft(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    await draft(masthead)
+    result = await fake_discord.run_command(
+        world.guild, world.news, world.moderator, "issue", "publish", issue="2024-01"
+    )
+    assert result.ephemeral
+    assert result.content == "Only the newsletter's editors can import and publish issues."
+    assert await stored(masthead) == [("2024-01", "draft")]
+
+
+async def test_editor_publishes_a_draft_by_month(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    await draft(masthead)
+    await subscribe(fake_discord, world)
+    result = await fake_discord.run_command(
+        world.guild, world.news, fake_discord.owner, "issue", "publish", issue="2024-01"
+    )
+    assert result.content == "January 2024 is published: queued for 1 new channel(s)."
+    await wait_delivered(fake_discord, world.news, 2)
+
+
+async def test_publishing_an_unknown_issue_names_it(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    result = await fake_discord.run_command(
+        world.guild, world.news, fake_discord.owner, "issue", "publish", issue="1999-01"
+    )
+    assert result.ephemeral
+    assert result.content == "No issue matches '1999-01'; pick one from the list."

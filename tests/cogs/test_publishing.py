@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from fakediscord import FakeDiscord
@@ -12,11 +11,11 @@ from newsletter.parse import parse_issue
 from newsletter.render import render_issue
 from tests.cogs.conftest import (
     SAMPLE,
-    World,
     import_and_publish,
     make_world,
     subscribe,
     wait_delivered,
+    wait_for_failure,
 )
 
 
@@ -61,19 +60,9 @@ async def test_forbidden_channel_fails_alone_and_is_reported(
 
     await import_and_publish(masthead)
     await wait_delivered(fake_discord, ok.news, len(sample_parts()) - 1)
-    shown = await _wait_for_failure(fake_discord, blocked)
+    shown = await wait_for_failure(fake_discord, blocked)
     assert "missing permissions" in shown.lower()
     assert fake_discord.messages(blocked.news) == []
-
-
-async def _wait_for_failure(fake: FakeDiscord, world: World) -> str:
-    for _ in range(50):
-        result = await fake.run_command(world.guild, world.news, world.moderator, "setup", "show")
-        fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
-        if "Delivery failures" in fields:
-            return str(fields["Delivery failures"])
-        await asyncio.sleep(0.1)
-    raise AssertionError("the failure never showed in /setup show")
 
 
 async def test_hostile_issue_pings_nobody_and_fits_discord(
