@@ -19,9 +19,18 @@ async def queue_delivery(
     channel_id: int,
     ping_role_id: int | None = None,
 ) -> tuple[Delivery, bool]:
-    """Queue an issue for a channel; (delivery, False) when it was queued already."""
+    """Queue an issue for a channel; (delivery, False) when it was queued already.
+
+    A delivery that failed (the bot was forbidden, say) is queued again: asking again is
+    how a moderator retries once the channel is fixed. Parts already sent stay recorded.
+    """
     stmt = select(Delivery).where(Delivery.issue_id == issue_id, Delivery.channel_id == channel_id)
     existing = (await session.execute(stmt)).scalar_one_or_none()
+    if existing is not None and existing.status == "failed":
+        existing.status, existing.failure_reason = "queued", None
+        existing.ping_role_id = ping_role_id
+        await session.flush()
+        return existing, True
     if existing is not None:
         return existing, False
     delivery = Delivery(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fakediscord import FakeDiscord, Fault
+from fakediscord import permissions as perms
 from masthead.bot import Masthead
 from tests.cogs.conftest import (
     World,
@@ -80,3 +81,22 @@ async def test_deleted_channel_is_reported_while_another_server_gets_the_issue(
 
     shown = await wait_for_failure(fake_discord, gone, general)
     assert shown.startswith(f"<#{gone.news.id}>: channel not found")
+
+
+async def test_announce_again_after_fixing_permissions_retries_a_failed_channel(
+    fake_discord: FakeDiscord, masthead: Masthead
+) -> None:
+    world = make_world(fake_discord)
+    await subscribe(fake_discord, world)
+    fake_discord.deny_bot(world.news, perms.SEND_MESSAGES)
+    await import_and_publish(masthead)
+    await wait_for_failure(fake_discord, world)
+
+    fake_discord.set_overwrite(world.news, fake_discord.bot)  # the moderator fixes it
+    result = await subscribe(fake_discord, world)
+    assert "Posting December 2023 there now." in result.content
+    await wait_delivered(fake_discord, world.news, len(sample_parts()) - 1)
+    shown = await fake_discord.run_command(
+        world.guild, world.news, world.moderator, "setup", "show"
+    )
+    assert "Delivery failures" not in {f["name"] for f in shown.embeds[0]["fields"]}

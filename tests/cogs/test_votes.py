@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -93,3 +94,20 @@ async def test_vote_buttons_work_after_a_restart(
     await restart(fake_discord, masthead, run_bot)
     result = await vote(fake_discord, item, world.moderator, helpful=True)
     assert result.content == "Thanks for your feedback! (moderators see: 👍 1 · 👎 1)"
+
+
+async def test_a_double_click_counts_one_vote(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    item = await first_item(fake_discord, masthead, world)
+    # Both clicks leave the client before the bot has stored either.
+    answers = await asyncio.gather(
+        vote(fake_discord, item, world.reader, helpful=True),
+        vote(fake_discord, item, world.reader, helpful=True),
+    )
+    assert sorted(a.content for a in answers) == [
+        "Thanks for your feedback!",
+        "Your vote is updated.",
+    ]
+    seen = await vote(fake_discord, item, world.moderator, helpful=False)
+    assert seen.content.endswith("(moderators see: 👍 1 · 👎 1)")
