@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from db.repositories import issues
+from masthead.checks import is_editor
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -46,4 +47,7 @@ async def published_issues(
 async def any_issues(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    return await _choices(interaction, current, published_only=False)
+    # Drafts are the editors' business; anyone else typing here sees published issues.
+    bot = cast("Masthead", interaction.client)
+    editor = await is_editor(interaction, bot.settings.editor_ids)
+    return await _choices(interaction, current, published_only=not editor)

@@ -30,12 +30,15 @@ def require_moderator(interaction: discord.Interaction, moderator_role_id: int |
         raise UserError("Only moderators (Manage Server, or the moderator role) can do that.")
 
 
-async def require_editor(interaction: discord.Interaction, editor_ids: frozenset[int]) -> None:
+async def is_editor(interaction: discord.Interaction, editor_ids: frozenset[int]) -> bool:
     """Editors are EDITOR_IDS and the application's owner (or its team)."""
     user = interaction.user
     if user.id in editor_ids:
-        return
+        return True
     client = interaction.client
-    if isinstance(client, BotBase) and await client.is_owner(user):
-        return
-    raise UserError("Only the newsletter's editors can import and publish issues.")
+    return isinstance(client, BotBase) and await client.is_owner(user)
+
+
+async def require_editor(interaction: discord.Interaction, editor_ids: frozenset[int]) -> None:
+    if not await is_editor(interaction, editor_ids):
+        raise UserError("Only the newsletter's editors can import and publish issues.")

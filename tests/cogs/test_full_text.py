@@ -150,3 +150,16 @@ async def test_latest_menu_opens_an_item_card(
     assert opened.ephemeral
     assert opened.embeds[0]["title"].startswith("4. China memory chip maker CXMT")
     assert opened.embeds[0]["footer"]["text"].endswith("item 4/7")
+
+
+async def test_item_in_a_direct_message_has_no_jump_link(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    await subscribe(fake_discord, world)
+    await import_and_publish(masthead)
+    await wait_delivered(fake_discord, world.news, len(sample_parts()) - 1)
+    dm = fake_discord.dm_channel(world.reader)
+    card = await fake_discord.run_command(None, dm, world.reader, "item", number=3)
+    assert card.message is not None
+    assert card.embeds[0]["title"].startswith("3. Xiaomi")
+    assert [c["label"] for c in components(card.message)] == ["Full text"]

@@ -13,7 +13,14 @@ from fakediscord import FakeDiscord, File, InteractionResult, Message, User
 from masthead.bot import Masthead
 from masthead.importing import store_document
 from newsletter.parse import parse_issue
-from tests.cogs.conftest import World, issue_text, restart, subscribe, wait_delivered
+from tests.cogs.conftest import (
+    World,
+    import_and_publish,
+    issue_text,
+    restart,
+    subscribe,
+    wait_delivered,
+)
 
 
 def buttons(message: Message) -> dict[str, str]:
@@ -230,3 +237,18 @@ async def test_publishing_an_unknown_issue_names_it(
     )
     assert result.ephemeral
     assert result.content == "No issue matches '1999-01'; pick one from the list."
+
+
+async def test_publish_autocomplete_shows_drafts_to_editors_only(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    await import_and_publish(masthead)
+    await draft(masthead)
+    offered = []
+    for user in (fake_discord.owner, world.moderator):
+        result = await fake_discord.autocomplete(
+            world.guild, world.news, user, "issue", "publish", focused="issue"
+        )
+        assert result.choices is not None
+        offered.append([c["value"] for c in result.choices])
+    assert offered == [["2024-01", "2023-12"], ["2023-12"]]

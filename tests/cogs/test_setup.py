@@ -170,3 +170,11 @@ async def test_review_and_moderator_settings_survive_a_restart(
     assert shown["Review channel"] == f"<#{review.id}>"
     assert shown["Moderator role"] == f"<@&{world.mod_role.id}>"
     assert shown["Announce channel"] == "not set"
+
+
+async def test_setup_in_a_direct_message_needs_a_server(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    dm = fake_discord.dm_channel(world.moderator)
+    result = await fake_discord.run_command(None, dm, world.moderator, "setup", "show")
+    assert result.content == "This command only works in a server."
