@@ -24,7 +24,11 @@ class Masthead(commands.AutoShardedBot):
     """Sharded from the start: SHARD_COUNT/SHARD_IDS split guilds across processes."""
 
     def __init__(
-        self, *, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+        self,
+        *,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         # The default gateway is discord.py's own choice (it RESUMEs where Discord says);
         # only a configured proxy or emulator is forced.
@@ -41,6 +45,9 @@ class Masthead(commands.AutoShardedBot):
             # Nothing a reader typed may ping anyone unless a message opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=MastheadTree,
+            # How long on_ready (and so the delivery worker) waits for more GUILD_CREATEs;
+            # discord.py's 2 s suits Discord, tests against the emulator need far less.
+            guild_ready_timeout=guild_ready_timeout,
             **shard_options,
         )
         self.settings = settings

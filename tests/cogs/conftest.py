@@ -27,6 +27,8 @@ from newsletter.parse import parse_issue
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "issue-2023-12.txt"
 COMMANDS = ("latest", "item", "search", "setup", "issue")
+# The emulator sends every GUILD_CREATE at once: no need for discord.py's 2 s wait.
+READY_TIMEOUT = 0.1
 
 
 @dataclass
@@ -66,7 +68,11 @@ async def masthead(
         gateway_url=fake_discord.gateway_url,
         editor_ids=frozenset({fake_discord.owner.id}),
     )
-    bot = Masthead(settings=settings, sessionmaker=create_sessionmaker(engine))
+    bot = Masthead(
+        settings=settings,
+        sessionmaker=create_sessionmaker(engine),
+        guild_ready_timeout=READY_TIMEOUT,
+    )
     await run_bot(bot, commands=COMMANDS)
     yield bot
     await bot.close()  # before the engine goes: the delivery worker may be mid-query
@@ -137,7 +143,11 @@ async def restart(
     """Stop the in-process bot and start a new one on the same database: nothing in
     memory survives, as after a crash."""
     await bot.close()
-    fresh = Masthead(settings=bot.settings, sessionmaker=bot.sessionmaker)
+    fresh = Masthead(
+        settings=bot.settings,
+        sessionmaker=bot.sessionmaker,
+        guild_ready_timeout=READY_TIMEOUT,
+    )
     await run_bot(fresh)
     # Interactions need the guilds cached (member roles, permissions): wait for them.
     await fake.wait_until(
