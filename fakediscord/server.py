@@ -171,6 +171,12 @@ class Emulator:
             status, data, headers = err.status, err.body(), {}
             if err.violation:
                 self.record_violation(method, path, err)
+        except ConnectionResetError:
+            # The client went away mid-request (a bot killed on purpose): nothing to answer,
+            # and nothing Discord would call a bad request.
+            log.info("client disconnected during %s %s", method, path)
+            record.status = 499
+            raise
         except Exception as exc:
             # An emulator bug must fail the test loudly, not look like a Discord outage:
             # a 5xx would make discord.py retry for ~25 s. Answer 400 and record it.
