@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -23,8 +24,11 @@ PING_EMBED = {"title": "Pong", "description": "The baseline bot is alive.", "col
 
 
 class BaselineBot(commands.Bot):
-    def __init__(self, *, sync_commands: bool = True) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
+    def __init__(self, *, sync_commands: bool = True, **options: Any) -> None:
+        # ``options`` go to discord.py, e.g. shard_id/shard_count to share an emulator.
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=discord.Intents.default(), **options
+        )
         self.sync_commands = sync_commands
         self.tree.add_command(ping)
 

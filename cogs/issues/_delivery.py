@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from cogs.issues._pacing import Pacer
 from cogs.issues._votes import vote_view_for
 from db.models import Delivery
 from db.repositories import deliveries, issues
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
-MAX_CONCURRENT_CHANNELS = 8
+# Enough channels at once that the global limit (paced below), not each channel's own
+# 5-messages-per-5-s window, bounds a delivery to many servers.
+MAX_CONCURRENT_CHANNELS = 50
 MAX_BACKOFF_SECONDS = 300.0
 HISTORY_SCAN = 50  # messages searched for a part that a crash may have sent
 THREAD_ALREADY_EXISTS = 160004  # Discord's code for a second thread on one message
@@ -57,6 +60,7 @@ class DeliveryWorker:
         self._attempts: dict[int, int] = {}
         self._running: set[int] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
+        self._pacer = Pacer()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -218,6 +222,7 @@ class DeliveryWorker:
         view = vote_view_for(part, parts, item_ids)
         embeds = [discord.Embed.from_dict(e) for e in part.embeds]
         nonce = part_nonce(delivery.issue_id, delivery.channel_id, part.key)
+        await self._pacer.wait()
         try:
             if view is None:
                 message = await channel.send(
@@ -240,6 +245,7 @@ class DeliveryWorker:
     ) -> int:
         channel = self.bot.get_partial_messageable(delivery.channel_id, guild_id=delivery.guild_id)
         name = f"{newsletter} — {title}"[:100]
+        await self._pacer.wait()
         try:
             thread = await channel.get_partial_message(header_id).create_thread(name=name)
             thread_id = thread.id
