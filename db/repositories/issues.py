@@ -60,9 +60,7 @@ async def store_issue(
         existing.document = data.document_json
         existing.content_hash = data.content_hash
         existing.imported_at = utcnow()
-        await session.execute(delete(Item).where(Item.issue_id == existing.id))
-        session.add_all(_items(existing.id, data.items))
-        await session.flush()
+        await _replace_items(session, existing.id, data.items)
         return existing, "replaced"
 
     issue = Issue(
@@ -78,6 +76,25 @@ async def store_issue(
     session.add_all(_items(issue.id, data.items))
     await session.flush()
     return issue, "created"
+
+
+async def _replace_items(session: AsyncSession, issue_id: int, items: Sequence[ItemData]) -> None:
+    """Update items in place by number: posted buttons carry item ids, and votes hang
+    on them, so an edited text must not give the same item a new id."""
+    stmt = select(Item).where(Item.issue_id == issue_id)
+    stored = {item.number: item for item in (await session.execute(stmt)).scalars()}
+    wanted = {data.number: data for data in items}
+    gone = [number for number in stored if number not in wanted]
+    if gone:
+        await session.execute(delete(Item).where(Item.issue_id == issue_id, Item.number.in_(gone)))
+    for fresh in _items(issue_id, items):
+        item = stored.get(fresh.number)
+        if item is None:
+            session.add(fresh)
+            continue
+        for field in ("title", "body", "summary", "take", "url"):
+            setattr(item, field, getattr(fresh, field))
+    await session.flush()
 
 
 def _items(issue_id: int, items: Sequence[ItemData]) -> list[Item]:

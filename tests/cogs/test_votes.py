@@ -8,7 +8,15 @@ from typing import Any
 
 from fakediscord import FakeDiscord, InteractionResult, Message, User
 from masthead.bot import Masthead
-from tests.cogs.conftest import World, import_and_publish, restart, subscribe, wait_delivered
+from tests.cogs.conftest import (
+    SAMPLE,
+    World,
+    import_and_publish,
+    restart,
+    subscribe,
+    wait_delivered,
+)
+from tests.cogs.test_issue_import import press, preview
 from tests.cogs.test_publishing import sample_parts
 
 COUNTS = "moderators see"
@@ -111,3 +119,17 @@ async def test_a_double_click_counts_one_vote(
     ]
     seen = await vote(fake_discord, item, world.moderator, helpful=False)
     assert seen.content.endswith("(moderators see: 👍 1 · 👎 1)")
+
+
+async def test_votes_survive_an_editor_replacing_the_issue_text(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    item = await first_item(fake_discord, masthead, world)
+    await vote(fake_discord, item, world.reader, helpful=False)
+    edited = SAMPLE.read_text(encoding="utf-8").replace("Xiaomi", "XIAOMI")
+    result = await preview(fake_discord, world, edited.encode(), "2023-12.txt")
+    confirmed = await press(fake_discord, result, "Confirm")
+    assert "Replaced the stored text of December 2023." in str(confirmed.embeds[0]["fields"])
+    # The buttons already posted still point at the same item, and its votes are kept.
+    seen = await vote(fake_discord, item, world.moderator, helpful=True)
+    assert seen.content == "Thanks for your feedback! (moderators see: 👍 1 · 👎 1)"
