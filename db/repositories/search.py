@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Row, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_QUERY_TERMS = 12
@@ -23,6 +24,38 @@ PG_VECTOR = (
     "setweight(to_tsvector('english', coalesce(i.title, '')), 'A') || "
     "setweight(to_tsvector('english', coalesce(i.body, '')), 'B')"
 )
+
+SQLITE_CANDIDATES = 64  # items ranked by score alone before any join (see _ranked_sqlite)
+_SQLITE_RANK = f"bm25(items_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+_SQLITE_SNIPPET = "snippet(items_fts, 1, '**', '**', '…', 16) AS snippet"
+_SQLITE_FILTER = (
+    "s.newsletter = :newsletter AND s.status = 'published' AND (:month IS NULL OR s.month = :month)"
+)
+_SQLITE_FULL = f"""
+    SELECT i.id, s.month, s.title AS issue_title, i.number, i.title, {_SQLITE_SNIPPET}
+    FROM items_fts
+    JOIN items i ON i.id = items_fts.rowid
+    JOIN issues s ON s.id = i.issue_id
+    WHERE items_fts MATCH :match AND {_SQLITE_FILTER}
+    ORDER BY {_SQLITE_RANK}, s.month DESC, i.number
+    LIMIT :limit
+"""
+_SQLITE_CANDIDATES = f"""
+    WITH candidates AS (
+        SELECT rowid AS id, {_SQLITE_RANK} AS score FROM items_fts
+        WHERE items_fts MATCH :match ORDER BY score LIMIT :candidates
+    ), worst AS (SELECT count(*) AS matched, max(score) AS cutoff FROM candidates)
+    SELECT i.id, s.month, s.title AS issue_title, i.number, i.title, c.score,
+           worst.matched, worst.cutoff, {_SQLITE_SNIPPET}
+    FROM candidates c
+    CROSS JOIN worst
+    JOIN items i ON i.id = c.id
+    JOIN issues s ON s.id = i.issue_id
+    JOIN items_fts ON items_fts.rowid = c.id AND items_fts MATCH :match
+    WHERE {_SQLITE_FILTER}
+    ORDER BY c.score, s.month DESC, i.number
+    LIMIT :limit
+"""
 
 
 @dataclass(frozen=True)
@@ -77,23 +110,37 @@ async def _search_sqlite(
 ) -> list[SearchHit]:
     # Every term double-quoted: FTS5 then reads it as a plain string, never as syntax.
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-    sql = f"""
-        SELECT i.id, s.month, s.title AS issue_title, i.number, i.title,
-               snippet(items_fts, 1, '**', '**', '…', 16) AS snippet
-        FROM items_fts
-        JOIN items i ON i.id = items_fts.rowid
-        JOIN issues s ON s.id = i.issue_id
-        WHERE items_fts MATCH :match AND s.newsletter = :newsletter
-          AND s.status = 'published' AND (:month IS NULL OR s.month = :month)
-        ORDER BY bm25(items_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}), s.month DESC, i.number
-        LIMIT :limit
-    """
-    params = {"newsletter": newsletter, "month": month, "limit": limit}
-    hits = await _fetch(session, sql, match=match, **params)
+    hits = await _ranked_sqlite(session, match, newsletter, month, limit)
     if not hits and len(words) > 1:
         # No item has every word: fall back to any word, still ranked.
-        hits = await _fetch(session, sql, match=" OR ".join(match.split(" ")), **params)
+        any_word = " OR ".join(match.split(" "))
+        hits = await _ranked_sqlite(session, any_word, newsletter, month, limit)
     return hits
+
+
+async def _ranked_sqlite(
+    session: AsyncSession, match: str, newsletter: str, month: str | None, limit: int
+) -> list[SearchHit]:
+    """The best `limit` items for an FTS5 query, by bm25 then newest.
+
+    A common word matches most of the archive. Ranking every match is unavoidable, but
+    joining each one to its issue and sorting them all is not: the best CANDIDATES by
+    score alone come first, and only they are joined and filtered. That answer is exact
+    when every hit scores strictly better than the worst candidate (no other item can
+    come before it) or when the candidates are all the matches; otherwise (an issue
+    filter, other newsletters, ties) the full query decides.
+    """
+    params = {"match": match, "newsletter": newsletter, "month": month, "limit": limit}
+    if month is None:
+        rows = (
+            await session.execute(
+                text(_SQLITE_CANDIDATES), {**params, "candidates": SQLITE_CANDIDATES}
+            )
+        ).all()
+        complete = bool(rows) and rows[0].matched < SQLITE_CANDIDATES
+        if complete or (len(rows) == limit and all(r.score < r.cutoff for r in rows)):
+            return [_hit(row) for row in rows]
+    return await _fetch(session, _SQLITE_FULL, **params)
 
 
 async def _search_postgres(
@@ -151,15 +198,15 @@ def _escape_like(term: str) -> str:
 
 async def _fetch(session: AsyncSession, sql: str, **params: object) -> list[SearchHit]:
     stmt = text(sql).bindparams(*(bindparam(k) for k in params))
-    rows = (await session.execute(stmt, params)).all()
-    return [
-        SearchHit(
-            item_id=row.id,
-            month=row.month,
-            issue_title=row.issue_title,
-            number=row.number,
-            title=row.title,
-            snippet=" ".join((row.snippet or "").split()),
-        )
-        for row in rows
-    ]
+    return [_hit(row) for row in (await session.execute(stmt, params)).all()]
+
+
+def _hit(row: Row[Any]) -> SearchHit:
+    return SearchHit(
+        item_id=row.id,
+        month=row.month,
+        issue_title=row.issue_title,
+        number=row.number,
+        title=row.title,
+        snippet=" ".join((row.snippet or "").split()),
+    )

@@ -1,0 +1,52 @@
+"""SQLite ranks the best candidates by score alone before joining: the answer must be the
+one the full query gives, whatever the candidates miss (other newsletters, drafts, ties)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import issues, search
+from db.repositories.search import search_items
+
+Sessions = async_sessionmaker[AsyncSession]
+NEWSLETTER = "This Month in China"
+
+
+async def _store(sessionmaker: Sessions, newsletter: str, month: str, titles: list[str]) -> None:
+    data = issues.IssueData(
+        newsletter=newsletter,
+        month=month,
+        title=month,
+        document_json="{}",
+        content_hash=f"{newsletter}{month}",
+        items=[
+            issues.ItemData(n, title, f"{title}. More about chips.", title, None, None)
+            for n, title in enumerate(titles, start=1)
+        ],
+    )
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, data)
+        await issues.mark_published(session, issue)
+
+
+async def _ranked(sessionmaker: Sessions, query: str) -> list[tuple[str, int]]:
+    async with sessionmaker() as session:
+        hits = await search_items(session, query, newsletter=NEWSLETTER)
+    return [(h.month, h.number) for h in hits]
+
+
+async def test_few_candidates_give_the_full_answer(
+    sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another newsletter's items rank best, and many of ours tie on score.
+    await _store(sessionmaker, "Other", "2023-12", ["Chip chip chip", "Chip chip"] * 3)
+    for month in ("2023-10", "2023-11", "2023-12"):
+        await _store(sessionmaker, NEWSLETTER, month, ["Chip plant", "Chip rules", "Rice"])
+    full = await _ranked(sessionmaker, "chip")
+    both = await _ranked(sessionmaker, "chip plant")
+    assert len(full) == 5 and both
+    for candidates in [*range(1, 14), 100]:
+        monkeypatch.setattr(search, "SQLITE_CANDIDATES", candidates)
+        assert await _ranked(sessionmaker, "chip") == full, candidates
+        assert await _ranked(sessionmaker, "chip plant") == both, candidates
