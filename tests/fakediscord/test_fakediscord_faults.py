@@ -3,6 +3,8 @@ delivered twice."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 
 from fakediscord_support import World
@@ -14,7 +16,7 @@ MESSAGES = "/channels/{channel_id}/messages"
 
 async def _send_all(world: World, run_bot, count: int) -> list[str]:
     bot = await run_bot(BaselineBot(sync_commands=False))
-    channel = bot.get_channel(world.channel.id)
+    channel = bot.get_partial_messageable(world.channel.id)  # no wait for the guild cache
     for n in range(count):
         await channel.send(f"part {n}")
     return [m.content for m in world.fake.messages(world.channel)]
@@ -77,10 +79,18 @@ async def test_enforced_global_limit_paces_a_burst(world: World, raw) -> None:
     world.fake.enable_rate_limits(global_per_second=50, per_route=(1000, 1.0))
     path = f"/channels/{world.channel.id}/messages"
 
-    statuses = [(await raw("POST", path, json={"content": str(n)}))[0] for n in range(60)]
+    started = time.monotonic()
+    replies = await asyncio.gather(
+        *(raw("POST", path, json={"content": str(n)}) for n in range(120))
+    )
+    elapsed = time.monotonic() - started
+    statuses = [status for status, *_ in replies]
 
-    assert statuses.count(200) == 50 or statuses.count(200) == 51  # refill during the burst
-    assert statuses[-1] == 429
+    accepted = statuses.count(200)
+    # The bucket holds 50 and refills at 50/s while the burst is served (slower on a
+    # loaded machine), so the bound depends on how long the burst took.
+    assert 50 <= accepted <= 50 + math.ceil(elapsed * 50) + 1, (accepted, elapsed)
+    assert statuses.count(429) == 120 - accepted > 0
 
 
 async def test_discord_py_paces_itself_under_enforced_limits(world: World, run_bot) -> None:

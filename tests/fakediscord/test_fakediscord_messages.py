@@ -29,7 +29,7 @@ async def test_enforce_nonce_returns_the_first_message(world: World, raw) -> Non
 
 async def test_discord_py_nonce_retry_after_lost_response(world: World, run_bot) -> None:
     bot = await run_bot(BaselineBot(sync_commands=False))
-    channel = bot.get_channel(world.channel.id)
+    channel = bot.get_partial_messageable(world.channel.id)
 
     first = await channel.send("header", nonce="d-1")  # discord.py sets enforce_nonce
     retried = await channel.send("header", nonce="d-1")  # discord.py sets enforce_nonce
@@ -93,7 +93,9 @@ async def test_thread_creation_needs_permission(world: World, run_bot) -> None:
     fake = world.fake
     fake.deny_bot(world.channel, perms.CREATE_PUBLIC_THREADS)
     bot = await run_bot(BaselineBot(sync_commands=False))
-    message = await bot.get_channel(world.channel.id).send("header")
+    message = await bot.get_partial_messageable(world.channel.id, guild_id=world.guild.id).send(
+        "header"
+    )
 
     try:
         await message.create_thread(name="t")
@@ -119,7 +121,7 @@ async def test_closed_dms_are_refused(world: World, run_bot) -> None:
 
 async def test_attachments_are_stored_with_filename_and_bytes(world: World, run_bot) -> None:
     bot = await run_bot(BaselineBot(sync_commands=False))
-    channel = bot.get_channel(world.channel.id)
+    channel = bot.get_partial_messageable(world.channel.id)
     payload = b"id,headline\n1,Pandas\n"
 
     sent = await channel.send("export", file=discord.File(io.BytesIO(payload), filename="tips.csv"))
@@ -131,7 +133,7 @@ async def test_attachments_are_stored_with_filename_and_bytes(world: World, run_
 
 async def test_message_edit_list_and_delete(world: World, run_bot) -> None:
     bot = await run_bot(BaselineBot(sync_commands=False))
-    channel = bot.get_channel(world.channel.id)
+    channel = bot.get_partial_messageable(world.channel.id)
     first = await channel.send("one")
     second = await channel.send("two")
 

@@ -64,7 +64,7 @@ async def test_discord_py_raises_for_a_refused_embed(world: World, run_bot) -> N
     from bench.baseline_bot import BaselineBot
 
     bot = await run_bot(BaselineBot(sync_commands=False))
-    channel = bot.get_channel(world.channel.id)
+    channel = bot.get_partial_messageable(world.channel.id)
 
     with world.fake.expect_violation(code=50035), pytest.raises(discord.HTTPException) as exc:
         await channel.send(embed=discord.Embed(description="x" * 4097))
@@ -82,7 +82,7 @@ async def test_channel_the_bot_cannot_write_to_is_forbidden(world: World, run_bo
     fake.set_overwrite(hidden, world.guild, deny=perms.VIEW_CHANNEL)
     gone = fake.add_channel(world.guild, "old")
     bot = await run_bot(BaselineBot(sync_commands=False))
-    targets = [bot.get_channel(c.id) for c in (readonly, hidden, gone)]
+    targets = [bot.get_partial_messageable(c.id) for c in (readonly, hidden, gone)]
     fake.delete_channel(gone)
 
     with pytest.raises(discord.Forbidden) as no_send:
