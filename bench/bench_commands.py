@@ -29,6 +29,7 @@ from typing import Any
 import discord
 from _common import ROOT, percentile, print_table, ratio, verdict, write_report
 from baseline_bot import PING_EMBED, BaselineBot
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
@@ -87,7 +88,7 @@ def server_for_shard(fake: FakeDiscord, shard: int, users: int, name: str) -> Se
     return Server(guild, channel, readers)
 
 
-async def start_masthead(fake: FakeDiscord, database_url: str) -> InProcessBot:
+async def start_masthead(fake: FakeDiscord, database_url: str) -> tuple[InProcessBot, AsyncEngine]:
     engine = create_engine(database_url)
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
@@ -108,7 +109,7 @@ async def start_masthead(fake: FakeDiscord, database_url: str) -> InProcessBot:
         Masthead(settings=settings, sessionmaker=sessionmaker),
         commands=[name for name, _ in COMMANDS.values()],
     )
-    return runner
+    return runner, engine
 
 
 async def start_baseline(fake: FakeDiscord, server: Server) -> InProcessBot:
@@ -123,9 +124,11 @@ async def start_baseline(fake: FakeDiscord, server: Server) -> InProcessBot:
     return runner
 
 
-async def stop_all(runners: list[InProcessBot]) -> None:
+async def stop_all(runners: list[InProcessBot], engines: list[AsyncEngine]) -> None:
     while runners:
         await runners.pop().stop()
+    while engines:
+        await engines.pop().dispose()
 
 
 async def invoke(
@@ -171,11 +174,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     fake = FakeDiscord()
     await fake.start()
     runners: list[InProcessBot] = []
+    engines: list[AsyncEngine] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             mine = server_for_shard(fake, MASTHEAD_SHARD, args.users, "Readers")
             base = server_for_shard(fake, BASELINE_SHARD, args.users, "Baseline")
-            runners.append(await start_masthead(fake, f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}"))
+            runner, engine = await start_masthead(fake, f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}")
+            runners.append(runner)
+            engines.append(engine)
             runners.append(await start_baseline(fake, base))
 
             for command in COMMANDS.values():  # warm-up: caches, pools, first-call costs
@@ -190,9 +196,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     baseline.add(label, await latencies(fake, base, PING, args.samples))
                 bot.throughput.append(await throughput(fake, mine, mixed, args.per_user))
                 baseline.throughput.append(await throughput(fake, base, [PING], args.per_user))
-            await stop_all(runners)  # before the database file goes
+            await stop_all(runners, engines)  # before the database file goes
     finally:
-        await stop_all(runners)
+        await stop_all(runners, engines)
         await fake.stop()
     violations = [str(v) for v in fake.unexpected_violations()]
     if violations:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.repositories.search import search_items
+from db.repositories.search import SearchHit, search_items
 from newsletter import parse_issue
 
 NEWSLETTER = "This Month in China"
@@ -141,7 +141,8 @@ Search = Callable[[AsyncSession, str], Awaitable[Sequence[object]]]
 
 
 async def subject_search(session: AsyncSession, query: str) -> Sequence[object]:
-    return await search_items(session, query, newsletter=NEWSLETTER)
+    hits: list[SearchHit] = await search_items(session, query, newsletter=NEWSLETTER)
+    return hits
 
 
 async def baseline_search(session: AsyncSession, query: str) -> Sequence[object]:
