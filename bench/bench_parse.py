@@ -12,24 +12,19 @@ Writes bench/out/parse.json and prints a table.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, percentile, print_table, ratio, verdict, write_report
 
-from newsletter import parse_issue  # noqa: E402
-from newsletter.headings import MONTH_NAMES  # noqa: E402
-from newsletter.render import render_issue  # noqa: E402
+from newsletter import parse_issue
+from newsletter.headings import MONTH_NAMES
+from newsletter.render import render_issue
 
 SAMPLE = ROOT / "tests" / "data" / "issue-2023-12.txt"
 ISSUES = ROOT / "tests" / "data" / "issues"
-OUT = ROOT / "bench" / "out" / "parse.json"
 TARGET_MS = 50.0
 _LINES = re.compile(r"\n+")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NAMES) + r")\s+(20\d\d)\b", re.IGNORECASE)
@@ -80,12 +75,12 @@ def time_ms(action: Callable[[], object], repeat: int) -> list[float]:
 
 
 def row(name: str, subject: list[float], base: list[float]) -> dict[str, float | str]:
-    p50, base_p50 = statistics.median(subject), statistics.median(base)
+    p50, base_p50 = percentile(subject, 50), percentile(base, 50)
     return {
         "case": name,
-        "p50_ms": round(p50, 3),
-        "baseline_p50_ms": round(base_p50, 4),
-        "ratio": round(p50 / base_p50, 1) if base_p50 else float("inf"),
+        "p50_ms": p50,
+        "baseline_p50_ms": base_p50,
+        "ratio": ratio(p50, base_p50),
         "runs": len(subject),
     }
 
@@ -117,29 +112,22 @@ def main(argv: list[str] | None = None) -> int:
             time_ms(lambda: [baseline(data) for data in issues], archive_repeat),
         ),
     ]
-    print(f"{'case':<46} {'p50 ms':>10} {'baseline ms':>12} {'ratio':>8} {'runs':>5}")
-    for r in rows:
-        print(
-            f"{r['case']:<46} {r['p50_ms']:>10} {r['baseline_p50_ms']:>12} "
-            f"{r['ratio']:>7}x {r['runs']:>5}"
-        )
-    within = float(rows[0]["p50_ms"]) < TARGET_MS
-    print(f"target: sample preview < {TARGET_MS:.0f} ms: {'met' if within else 'NOT met'}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "quick": args.quick,
-                "python": sys.version.split()[0],
-                "target_ms": TARGET_MS,
-                "target_met": within,
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    print_table(
+        rows,
+        [
+            ("case", "case"),
+            ("p50_ms", "p50 ms"),
+            ("baseline_p50_ms", "baseline ms"),
+            ("ratio", "ratio"),
+            ("runs", "runs"),
+        ],
     )
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    within = float(rows[0]["p50_ms"]) < TARGET_MS
+    print(f"target: sample preview < {TARGET_MS:.0f} ms: {verdict(within)}")
+    write_report(
+        "parse",
+        {"quick": args.quick, "target_ms": TARGET_MS, "target_met": within, "rows": rows},
+    )
     return 0
 
 
