@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import Issue, Item
 from db.types import utcnow
@@ -131,8 +131,11 @@ async def latest_published(
         .limit(1)
     )
     if with_items:
-        stmt = stmt.options(selectinload(Issue.items))
-    return (await session.execute(stmt)).scalar_one_or_none()
+        # One round trip, not two: /latest and /item ask for this on every use. The
+        # LIMIT applies to issues (SQLAlchemy nests it), and scalar_one_or_none reads
+        # every joined row, so the item list is whole.
+        stmt = stmt.options(joinedload(Issue.items))
+    return (await session.execute(stmt)).unique().scalar_one_or_none()
 
 
 async def mark_published(session: AsyncSession, issue: Issue) -> bool:
