@@ -7,8 +7,9 @@ The floor is what that limit allows at best: the requests the delivery needs (th
 accepted ones, not 429s) / 50 per second. Reported: total time / floor.
 
 Baseline in the same run: discord.py itself sending the same number of plain messages to
-the same channels, every channel at once, under the same limits (no database, no
-threads): how close to the floor discord.py's own rate-limit handling gets.
+as many fresh channels, every channel at once, under the same limits (no database, no
+threads, no pacing): how close to the floor discord.py's own rate-limit handling gets,
+and how many 429s that costs.
 
 Usage: python bench/bench_delivery.py [--quick] [--servers N]
 Writes bench/out/delivery.json and prints a table.
