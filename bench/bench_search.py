@@ -7,7 +7,8 @@ several words, words found nowhere, and Chinese.
 
 The archive (one newsletter, ~14,300 monthly issues x 7 items built from the sentences of
 the test issues plus a rare made-up word per item) is generated once through the real
-migrations, so the FTS5 triggers fill the index, and cached as bench/out/search-<N>.db.
+migrations, so the FTS5 triggers fill the index, and cached as
+bench/out/search-<items>-<migration head>-g<generator version>.db.
 
 Usage: python bench/bench_search.py [--quick] [--items N] [--repeat N]
 Writes bench/out/search.json and prints a table.
@@ -37,6 +38,7 @@ NEWSLETTER = "This Month in China"
 ITEMS_PER_ISSUE = 7
 TARGET_P99_MS = 20.0
 SEED = 20231201
+GENERATOR_VERSION = 1  # bump when build_archive changes what it generates
 SOURCES = [
     ROOT / "tests" / "data" / "issue-2023-12.txt",
     *sorted((ROOT / "tests" / "data" / "issues").iterdir()),
@@ -64,6 +66,14 @@ QUERIES = [
     ("CJK, no hit", "量子纠缠"),
     ("mixed", 'Tesla "SU7" -- 电动汽车 🚗'),
 ]
+
+
+def archive_version() -> str:
+    """Names the cached archive: a new migration or generator rebuilds it."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+    return f"{head}-g{GENERATOR_VERSION}"
 
 
 def made_up_word(rng: random.Random) -> str:
@@ -211,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     n_items = args.items or (10_000 if args.quick else 100_000)
     repeat = args.repeat or (6 if args.quick else 60)
 
-    path = OUT_DIR / f"search-{n_items}.db"
+    path = OUT_DIR / f"search-{n_items}-{archive_version()}.db"
     if not path.exists():
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
