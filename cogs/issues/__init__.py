@@ -13,7 +13,12 @@ from discord.ext import commands
 
 from cogs._autocomplete import any_issues
 from cogs.issues._delivery import DeliveryWorker
-from cogs.issues._views import import_buttons, pending_key, preview_embed
+from cogs.issues._views import (
+    import_buttons,
+    pending_key,
+    preview_embed,
+    purge_expired_previews,
+)
 from db.repositories import issues, state
 from masthead.checks import require_editor
 from masthead.errors import UserError
@@ -39,6 +44,10 @@ class Issues(commands.GroupCog, group_name="issue"):
         super().__init__()
 
     async def cog_load(self) -> None:
+        async with self.bot.sessionmaker.begin() as session:
+            purged = await purge_expired_previews(session)
+        if purged:
+            log.info("dropped %d expired import previews", purged)
         self._task = asyncio.create_task(self.worker.run(), name="delivery-worker")
 
     async def cog_unload(self) -> None:

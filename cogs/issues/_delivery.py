@@ -79,22 +79,14 @@ class DeliveryWorker:
 
     async def run_once(self) -> None:
         async with self.bot.sessionmaker() as session:
-            pending = await deliveries.unfinished(session)
+            pending = await deliveries.unfinished(
+                session, shard_count=self.bot.shard_count or 1, shard_ids=self.bot.shard_ids
+            )
         now = time.monotonic()
         mine = [
-            d
-            for d in pending
-            if self._is_my_guild(d.guild_id)
-            and d.id not in self._running
-            and self._retry_at.get(d.id, 0.0) <= now
+            d for d in pending if d.id not in self._running and self._retry_at.get(d.id, 0.0) <= now
         ]
         await asyncio.gather(*(self._deliver_with_slot(d) for d in mine))
-
-    def _is_my_guild(self, guild_id: int) -> bool:
-        shard_ids = self.bot.shard_ids
-        if shard_ids is None:
-            return True
-        return (guild_id >> 22) % (self.bot.shard_count or 1) in shard_ids
 
     async def _deliver_with_slot(self, delivery: Delivery) -> None:
         self._running.add(delivery.id)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import state
 from masthead.checks import require_editor
@@ -23,10 +25,30 @@ if TYPE_CHECKING:
     from masthead.bot import Masthead
 
 ACTIONS = {"confirm": "Confirm", "publish": "Publish", "cancel": "Cancel"}
+PENDING_PREFIX = "pending_import:"
+# A preview nobody acted on for a day is dropped; its token (the interaction id) is a
+# snowflake, so its age is known without storing a timestamp.
+PREVIEW_TTL = timedelta(hours=24)
+EMBED_TOTAL = 6000  # Discord's limit over all of an embed's text
 
 
 def pending_key(token: int) -> str:
-    return f"pending_import:{token}"
+    return f"{PENDING_PREFIX}{token}"
+
+
+def is_expired(token: int) -> bool:
+    return discord.utils.snowflake_time(token) < discord.utils.utcnow() - PREVIEW_TTL
+
+
+async def purge_expired_previews(session: AsyncSession) -> int:
+    keys = await state.keys_with_prefix(session, PENDING_PREFIX)
+    expired = [
+        k
+        for k in keys
+        if k[len(PENDING_PREFIX) :].isdigit() and is_expired(int(k[len(PENDING_PREFIX) :]))
+    ]
+    await state.delete_keys(session, expired)
+    return len(expired)
 
 
 def preview_embed(document: IssueDocument, *, note: str | None = None) -> discord.Embed:
@@ -51,6 +73,9 @@ def preview_embed(document: IssueDocument, *, note: str | None = None) -> discor
     if note:
         embed.add_field(name="Note", value=note[:1024], inline=False)
     embed.set_footer(text=f"{len(document.items)} items · month {document.month}")
+    overflow = len(embed) - EMBED_TOTAL
+    if overflow > 0 and embed.description:  # many long titles: shorten the list
+        embed.description = embed.description[: -(overflow + 1)] + "…"
     return embed
 
 
@@ -86,6 +111,8 @@ class ImportButton(
             raw = await state.pop_value(session, pending_key(self.token))
             if raw is None:
                 raise UserError("This preview was already handled or has expired.")
+            if is_expired(self.token):
+                raise UserError("This preview has expired: import the file again.")
             document = IssueDocument.from_dict(json.loads(raw))
             if self.action == "cancel":
                 outcome = "Import cancelled; nothing was stored."

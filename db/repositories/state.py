@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BotState
@@ -30,3 +30,14 @@ async def pop_value(session: AsyncSession, key: str) -> str | None:
     """
     stmt = delete(BotState).where(BotState.key == key).returning(BotState.value)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def keys_with_prefix(session: AsyncSession, prefix: str) -> list[str]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(BotState.key).where(BotState.key.like(escaped + "%", escape="\\"))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def delete_keys(session: AsyncSession, keys: list[str]) -> None:
+    if keys:
+        await session.execute(delete(BotState).where(BotState.key.in_(keys)))
