@@ -166,7 +166,7 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
         raise errors.error(errors.UNKNOWN_INTERACTION, violation=True)
     if interaction.callback_type is not None:
         raise _refuse(interaction, errors.error(errors.ALREADY_ACKNOWLEDGED, violation=True))
-    if time.monotonic() - interaction.created > emu.ack_window:
+    if req.received - interaction.created > emu.ack_window:
         raise _refuse(interaction, errors.error(errors.UNKNOWN_INTERACTION, violation=True))
     body: Json = req.body or {}
     kind = int(body.get("type", 0))
@@ -189,7 +189,7 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
     except DiscordError as err:
         raise _refuse(interaction, err) from None
     interaction.callback_type = kind
-    interaction.answered_at = time.monotonic()
+    interaction.answered_at = req.received
     emu.notify()
     if not req.flag("with_response"):
         return Reply(204)

@@ -31,6 +31,9 @@ class Request:
     query: dict[str, str]
     body: Any
     files: list[FileUpload]
+    # time.monotonic() when the body had arrived, before the emulator's own checks: what
+    # the bot's timing is measured by (validation is Discord's time, not the bot's).
+    received: float = 0.0
 
     def id(self, name: str) -> int:
         try:

@@ -219,6 +219,7 @@ class Emulator:
             log.warning("fakediscord does not implement %s %s", method, route)
             return 404, {"message": "404: Not Found", "code": 0}, decision.headers
         body, files = await _read_body(request)
+        received = time.monotonic()
         record.body = body
         record.files = [f.filename for f in files]
         if body is not None:
@@ -227,7 +228,7 @@ class Emulator:
                 err = invalid_form_body(errs)
                 self.interactions.note_refusal(params, err)
                 raise err
-        req = Request(method, path, route, params, dict(request.query), body, files)
+        req = Request(method, path, route, params, dict(request.query), body, files, received)
         result = await handler(self, req)
         if isinstance(result, Reply):
             return result.status, result.data, decision.headers
