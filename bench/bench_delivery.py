@@ -98,7 +98,7 @@ async def deliver(
     async with bot.sessionmaker.begin() as session:
         issue, _ = await store_document(session, document)
         await publish(session, issue)
-    bot.wake_delivery()
+    bot.issues_changed()
 
     async def finished() -> int:
         async with bot.sessionmaker() as session:

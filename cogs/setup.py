@@ -81,7 +81,7 @@ class Setup(commands.GroupCog, group_name="setup"):
                     ping_role_id=ping_role.id if ping_role else None,
                 )
         if queued:
-            self.bot.wake_delivery()
+            self.bot.issues_changed()
         message = f"New issues will be posted in {channel.mention}"
         message += f", pinging {ping_role.mention}." if ping_role else "."
         if queued and latest is not None:

@@ -9,10 +9,10 @@ import discord
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import deliveries
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
 from masthead.errors import MastheadTree
+from masthead.reader_cache import ReaderCache
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class Masthead(commands.AutoShardedBot):
         )
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self.reader_cache = ReaderCache(sessionmaker, settings.newsletter_name)
 
     async def setup_hook(self) -> None:
         # Buttons and menus whose custom ids carry their record: alive after restarts.
@@ -67,8 +68,9 @@ class Masthead(commands.AutoShardedBot):
         assert self.application_id is not None
         await sync_if_changed(self.tree, self.sessionmaker, self.application_id)
 
-    def wake_delivery(self) -> None:
-        """Tell the delivery worker there is something new to post."""
+    def issues_changed(self) -> None:
+        """Issues were published or deliveries queued: drop cached answers, wake the worker."""
+        self.reader_cache.clear()
         cog = self.get_cog("Issues")
         worker = getattr(cog, "worker", None)
         if worker is not None:
@@ -78,10 +80,7 @@ class Masthead(commands.AutoShardedBot):
         """Link to where an item was posted in this server, if it was."""
         if guild_id is None:
             return None
-        async with self.sessionmaker() as session:
-            where = await deliveries.posted_message(
-                session, issue_id=issue_id, guild_id=guild_id, part_key=f"item:{number}"
-            )
+        where = await self.reader_cache.posted_item(issue_id, guild_id, number)
         if where is None:
             return None
         channel_id, message_id = where

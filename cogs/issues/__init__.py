@@ -102,7 +102,7 @@ class Issues(commands.GroupCog, group_name="issue"):
             if found is None:
                 raise UserError(f"No issue matches {issue[:50]!r}; pick one from the list.")
             queued = await publish(session, found)
-        self.bot.wake_delivery()
+        self.bot.issues_changed()
         await interaction.response.send_message(
             f"{found.title} is published: queued for {queued} new channel(s).", ephemeral=True
         )

@@ -153,6 +153,7 @@ class DeliveryWorker:
 
         async with self.bot.sessionmaker.begin() as session:
             await deliveries.set_status(session, delivery.id, "done")
+        self.bot.reader_cache.clear()  # jump links to the new posts
         log.info("delivered issue %s to channel %s", delivery.issue_id, delivery.channel_id)
 
     async def _post_once(

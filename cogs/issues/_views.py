@@ -127,7 +127,7 @@ class ImportButton(
                     queued = await publish(session, issue)
                     outcome += f" Published: queued for {queued} channel(s)."
         if self.action == "publish":
-            bot.wake_delivery()
+            bot.issues_changed()
         await interaction.response.edit_message(
             embed=preview_embed(document, note=outcome), view=None
         )

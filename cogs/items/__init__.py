@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from cogs._autocomplete import published_issues
 from cogs.items._cards import COLOUR, item_card, latest_card
-from db.repositories import issues
 from db.repositories.search import search_items
 from masthead.errors import UserError
 from newsletter.render import neutralize_mentions
@@ -29,10 +28,7 @@ class Items(commands.Cog):
     @app_commands.describe(public="Show the answer to everyone in the channel")
     async def latest(self, interaction: discord.Interaction, public: bool = False) -> None:
         """The latest issue: editorial, item titles, and a menu to open any item."""
-        async with self.bot.sessionmaker() as session:
-            issue = await issues.latest_published(
-                session, self.bot.settings.newsletter_name, with_items=True
-            )
+        issue = await self.bot.reader_cache.latest()
         if issue is None:
             raise UserError("No issue has been published yet.")
         embed, view = latest_card(self.bot.settings.newsletter_name, issue)
@@ -54,17 +50,14 @@ class Items(commands.Cog):
     ) -> None:
         """One news item: title, summary, the editor's take, and its full text."""
         newsletter = self.bot.settings.newsletter_name
-        async with self.bot.sessionmaker() as session:
-            if issue:
-                found = await issues.resolve_issue(session, newsletter, issue)
-                if found is None:
-                    raise UserError(f"No published issue matches {issue[:50]!r}.")
-            else:
-                found = await issues.latest_published(session, newsletter, with_items=True)
-                if found is None:
-                    raise UserError("No issue has been published yet.")
-            total = len(found.items)
-            chosen = next((i for i in found.items if i.number == number), None)
+        cache = self.bot.reader_cache
+        found = await (cache.resolve(issue) if issue else cache.latest())
+        if found is None and issue:
+            raise UserError(f"No published issue matches {issue[:50]!r}.")
+        if found is None:
+            raise UserError("No issue has been published yet.")
+        total = len(found.items)
+        chosen = next((i for i in found.items if i.number == number), None)
         if chosen is None:
             raise UserError(f"{found.title} has items 1–{total}; there is no item {number}.")
         jump = await self.bot.jump_url(found.id, interaction.guild_id, number)
@@ -84,13 +77,13 @@ class Items(commands.Cog):
     ) -> None:
         """Search every published issue; the best five items first."""
         newsletter = self.bot.settings.newsletter_name
+        month = None
+        if issue:
+            found = await self.bot.reader_cache.resolve(issue)
+            if found is None:
+                raise UserError(f"No published issue matches {issue[:50]!r}.")
+            month = found.month
         async with self.bot.sessionmaker() as session:
-            month = None
-            if issue:
-                found = await issues.resolve_issue(session, newsletter, issue)
-                if found is None:
-                    raise UserError(f"No published issue matches {issue[:50]!r}.")
-                month = found.month
             hits = await search_items(session, query, newsletter=newsletter, month=month)
         shown = neutralize_mentions(" ".join(query.split()))[:100]
         if not hits:

@@ -34,7 +34,7 @@ async def test_part_sent_but_not_recorded_is_found_not_reposted(
     monkeypatch.setattr(_delivery.deliveries, "record_part_sent", crash_on_third)
     await import_and_publish(masthead)
     await fake_discord.wait_until(lambda: calls >= 3, "the simulated crash")
-    masthead.wake_delivery()
+    masthead.issues_changed()
 
     parts = len(sample_parts())
     header, posted = await wait_delivered(fake_discord, world.news, parts - 1)
