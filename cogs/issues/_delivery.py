@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from cogs.issues._pacing import Pacer
+from cogs.issues._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
 from cogs.issues._votes import vote_view_for
 from db.models import Delivery
 from db.repositories import deliveries, issues
@@ -48,6 +48,13 @@ def part_nonce(issue_id: int, channel_id: int, part_key: str) -> str:
     return digest[:25]
 
 
+def process_share(bot: Masthead) -> float:
+    """This process's part of the bot token's global limit: its share of the shards."""
+    if bot.shard_ids is None or not bot.shard_count:
+        return 1.0
+    return len(bot.shard_ids) / bot.shard_count
+
+
 class ChannelUnusable(Exception):
     """The channel is gone or forbids the bot: deliveries there fail for good."""
 
@@ -60,7 +67,7 @@ class DeliveryWorker:
         self._attempts: dict[int, int] = {}
         self._running: set[int] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
-        self._pacer = Pacer()
+        self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
 
     def wake(self) -> None:
         self._wakeup.set()
