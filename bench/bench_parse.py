@@ -3,7 +3,9 @@
 (a) preview of the sample issue: parse + summarize + render, vs reading the file and
     splitting it with one regex;
 (b) parse of a generated ten-year archive (120 issues built from the test issues with
-    their months and some words changed), vs the same baseline over the archive.
+    their months and some words changed), vs the same baseline over the archive;
+(c) import of that archive as `bot.py import` does it: parse, then store every issue in
+    one transaction into a fresh, migrated SQLite database, vs the same baseline.
 
 Usage: python bench/bench_parse.py [--quick] [--repeat N]
 Writes bench/out/parse.json and prints a table.
@@ -12,13 +14,19 @@ Writes bench/out/parse.json and prints a table.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from _common import ROOT, percentile, print_table, ratio, verdict, write_report
 
+from db import migrate
+from db.engine import create_engine, create_sessionmaker
+from masthead.importing import store_document
 from newsletter import parse_issue
 from newsletter.headings import MONTH_NAMES
 from newsletter.render import render_issue
@@ -62,6 +70,25 @@ def archive() -> list[bytes]:
         text = text.replace("China", "China" if index % 2 else "the PRC", 3)
         result.append(text.encode(encoding))
     return result
+
+
+def import_archive(issues: list[bytes]) -> int:
+    """Parse and store every issue into a new SQLite database, as `bot.py import` does."""
+
+    async def store() -> int:
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'archive.db'}")
+            try:
+                await migrate.upgrade(engine)
+                documents = [parse_issue(data) for data in issues]
+                async with create_sessionmaker(engine).begin() as session:
+                    for document in documents:
+                        await store_document(session, document)
+            finally:
+                await engine.dispose()
+        return len(documents)
+
+    return asyncio.run(store())
 
 
 def time_ms(action: Callable[[], object], repeat: int) -> list[float]:
@@ -109,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         row(
             f"(b) archive parse: {len(issues)} issues",
             time_ms(lambda: [parse_issue(data) for data in issues], archive_repeat),
+            time_ms(lambda: [baseline(data) for data in issues], archive_repeat),
+        ),
+        row(
+            f"(c) archive import into SQLite: {len(issues)} issues",
+            time_ms(lambda: import_archive(issues), archive_repeat),
             time_ms(lambda: [baseline(data) for data in issues], archive_repeat),
         ),
     ]

@@ -18,5 +18,5 @@ def test_bench_parse_quick_runs_and_writes_json() -> None:
     assert result.returncode == 0, result.stderr
     assert "sample preview" in result.stdout
     report = json.loads((ROOT / "bench" / "out" / "parse.json").read_text())
-    assert [r["case"][:3] for r in report["rows"]] == ["(a)", "(b)"]
+    assert [r["case"][:3] for r in report["rows"]] == ["(a)", "(b)", "(c)"]
     assert all(r["p50_ms"] > 0 for r in report["rows"])
