@@ -19,7 +19,7 @@ def assert_bodies(doc: IssueDocument, expected: list[tuple[str, str, str]]) -> N
 
 
 class TestOneItemPlainTextWithCrlf:
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def doc(self) -> IssueDocument:
         return load("one-item-2024-03.txt")
 
@@ -70,7 +70,7 @@ class TestOneItemPlainTextWithCrlf:
 
 
 class TestFiveItemsMarkdown:
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def doc(self) -> IssueDocument:
         return load("five-items-2024-05.md")
 
@@ -135,7 +135,7 @@ class TestFiveItemsMarkdown:
 
 
 class TestNineItemsHtmlPage:
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def doc(self) -> IssueDocument:
         return load("nine-items-2024-07.html")
 
@@ -184,7 +184,7 @@ class TestNineItemsHtmlPage:
 
 
 class TestTwelveItemsCp1252MixedHeadings:
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def doc(self) -> IssueDocument:
         return load("twelve-items-2024-10.txt")
 
