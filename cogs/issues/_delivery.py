@@ -109,13 +109,21 @@ class DeliveryWorker:
             async with self.bot.sessionmaker.begin() as session:
                 await deliveries.set_status(session, delivery.id, "failed", reason=str(exc))
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            attempts = self._attempts.get(delivery.id, 0) + 1
-            self._attempts[delivery.id] = attempts
-            delay = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
-            self._retry_at[delivery.id] = time.monotonic() + delay
+            delay = self._back_off(delivery.id)
             log.warning("delivery %s interrupted (%s); retrying in %.0fs", delivery.id, exc, delay)
+        except Exception:
+            # A bug or a database outage: keep the other deliveries going, retry this later.
+            delay = self._back_off(delivery.id)
+            log.exception("delivery %s failed unexpectedly; retrying in %.0fs", delivery.id, delay)
         finally:
             self._running.discard(delivery.id)
+
+    def _back_off(self, delivery_id: int) -> float:
+        attempts = self._attempts.get(delivery_id, 0) + 1
+        self._attempts[delivery_id] = attempts
+        delay = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+        self._retry_at[delivery_id] = time.monotonic() + delay
+        return delay
 
     async def deliver(self, delivery: Delivery) -> None:
         async with self.bot.sessionmaker.begin() as session:
