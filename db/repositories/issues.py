@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import Issue, Item
+from db.repositories import search
 from db.types import utcnow
 
 
@@ -61,6 +62,7 @@ async def store_issue(
         existing.content_hash = data.content_hash
         existing.imported_at = utcnow()
         await _replace_items(session, existing.id, data.items)
+        await search.index_cjk(session, existing.id)
         return existing, "replaced"
 
     issue = Issue(
@@ -75,6 +77,7 @@ async def store_issue(
     await session.flush()
     session.add_all(_items(issue.id, data.items))
     await session.flush()
+    await search.index_cjk(session, issue.id)
     return issue, "created"
 
 

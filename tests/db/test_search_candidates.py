@@ -50,3 +50,20 @@ async def test_few_candidates_give_the_full_answer(
         monkeypatch.setattr(search, "SQLITE_CANDIDATES", candidates)
         assert await _ranked(sessionmaker, "chip") == full, candidates
         assert await _ranked(sessionmaker, "chip plant") == both, candidates
+
+
+async def test_beyond_the_scan_only_the_newest_matches_are_ranked(
+    sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    await _store(sessionmaker, NEWSLETTER, "2023-01", ["Chip chip chip"])
+    for month in ("2023-10", "2023-11", "2023-12"):
+        await _store(sessionmaker, NEWSLETTER, month, ["Chip plant", "Chip rules", "Rice"])
+    assert (await _ranked(sessionmaker, "chip"))[0] == ("2023-01", 1)
+    monkeypatch.setattr(search, "SQLITE_SCAN", 6)
+    ranked = await _ranked(sessionmaker, "chip")
+    if backend == "sqlite":  # PostgreSQL ranks every match
+        # The oldest item would rank first, but only the 6 newest matches are scored.
+        assert ranked[0] != ("2023-01", 1) and {m for m, _ in ranked} == {"2023-11", "2023-12"}
+    # Another newsletter's newer items fill the scan: ours come from the full query.
+    await _store(sessionmaker, "Other", "2024-01", ["Chip"] * 6)
+    assert (await _ranked(sessionmaker, "chip"))[0] == ("2023-01", 1)
