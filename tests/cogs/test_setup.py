@@ -117,16 +117,8 @@ async def test_announce_in_a_channel_the_bot_cannot_use_names_the_permissions(
 async def test_announce_refuses_to_ping_everyone(
     fake_discord: FakeDiscord, masthead: Masthead, world: World
 ) -> None:
-    result = await fake_discord.run_command(
-        world.guild,
-        world.news,
-        world.moderator,
-        "setup",
-        "announce",
-        channel=world.news,
-        ping_role=world.guild.everyone,
-    )
-    assert result.ephemeral and "not @everyone" in result.content
+    result = await subscribe(fake_discord, world, ping_role=world.guild.everyone)
+    assert "not @everyone" in result.content
     assert result.message is not None and not result.message.mention_everyone
     assert await settings_of(masthead, world) is None
 
