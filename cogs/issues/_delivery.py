@@ -16,6 +16,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -39,6 +40,7 @@ POLL_SECONDS = 5.0
 MAX_CONCURRENT_CHANNELS = 50
 MAX_BACKOFF_SECONDS = 300.0
 HISTORY_SCAN = 50  # messages searched for a part that a crash may have sent
+CLOCK_SKEW = timedelta(minutes=5)
 THREAD_ALREADY_EXISTS = 160004  # Discord's code for a second thread on one message
 
 
@@ -137,15 +139,15 @@ class DeliveryWorker:
         document = load_document(issue)
         parts = render_issue(document)
         thread_id = delivery.thread_id
-        header_id = done["header"].message_id if "header" in done else None
 
-        previous: int | None = None  # the last message posted where the next part goes
+        # Where a part lost in a crash would be: after the previous part (the thread's
+        # messages all come after the header, whose id the thread shares). The header
+        # comes after the delivery was queued, give or take clock skew.
+        previous = discord.utils.time_snowflake(delivery.created_at - CLOCK_SKEW)
         for position, part in enumerate(parts):
             recorded = done.get(part.key)
             target = delivery.channel_id if part.kind == "header" else thread_id
             assert target is not None, "the thread exists before any item is sent"
-            if part.kind != "header" and previous == header_id:
-                previous = None  # the thread starts empty
             message_id = recorded.message_id if recorded and recorded.status == "sent" else None
             if message_id is None:
                 message_id = await self._post_once(
@@ -159,8 +161,6 @@ class DeliveryWorker:
                     parts,
                 )
             previous = message_id
-            if part.kind == "header":
-                header_id = message_id
             if part.kind == "header" and thread_id is None:
                 thread_id = await self._open_thread(
                     delivery, message_id, document.newsletter, document.title
@@ -177,7 +177,7 @@ class DeliveryWorker:
         part: Part,
         position: int,
         target: int,
-        previous: int | None,
+        previous: int,
         maybe_sent: bool,
         item_ids: dict[int, int],
         parts: list[Part],
@@ -196,13 +196,17 @@ class DeliveryWorker:
             )
         return found
 
-    async def _find_posted(self, target: int, part: Part, after: int | None) -> int | None:
-        """The id of this part if it is already in the channel (sent just before a crash)."""
+    async def _find_posted(self, target: int, part: Part, after: int) -> int | None:
+        """The id of this part if it is already in the channel (sent just before a crash).
+
+        Read oldest first from `after`: the part went out right after it, so however busy
+        the channel was while the bot was down, it is among the first messages there.
+        """
         channel = self.bot.get_partial_messageable(target)
         wanted = [_embed_key(e) for e in part.embeds]
         try:
             async for message in channel.history(
-                limit=HISTORY_SCAN, after=discord.Object(after) if after else None
+                limit=HISTORY_SCAN, after=discord.Object(after), oldest_first=True
             ):
                 mine = self.bot.user is not None and message.author.id == self.bot.user.id
                 if mine and [_embed_key(e.to_dict()) for e in message.embeds] == wanted:

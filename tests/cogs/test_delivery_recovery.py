@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,8 +10,40 @@ import pytest
 from cogs.issues import _delivery
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
-from tests.cogs.conftest import import_and_publish, make_world, subscribe, wait_delivered
+from tests.cogs.conftest import (
+    World,
+    import_and_publish,
+    make_world,
+    subscribe,
+    wait_delivered,
+)
 from tests.cogs.test_publishing import sample_parts
+
+
+def crash_once_on(monkeypatch: pytest.MonkeyPatch, call: int) -> Callable[[], int]:
+    """Make the `call`-th recording of a sent part fail once, as if the process died
+    right after Discord accepted the message. Returns how many recordings were tried."""
+    record = _delivery.deliveries.record_part_sent
+    calls = 0
+
+    async def crash(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == call:
+            monkeypatch.setattr(_delivery.deliveries, "record_part_sent", record)
+            raise RuntimeError("killed after Discord accepted the part")
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(_delivery.deliveries, "record_part_sent", crash)
+    return lambda: calls
+
+
+async def _assert_each_part_once(fake: FakeDiscord, world: World) -> None:
+    parts = len(sample_parts())
+    header, posted = await wait_delivered(fake, world.news, parts - 1)
+    titles = [m.embeds[0].get("title") for m in posted]
+    assert len([m for m in header if m.embeds]) == 1
+    assert len(titles) == len(set(titles)) == parts - 1, titles
 
 
 async def test_part_sent_but_not_recorded_is_found_not_reposted(
@@ -20,24 +53,23 @@ async def test_part_sent_but_not_recorded_is_found_not_reposted(
     await subscribe(fake_discord, world)
     # The outage outlasts Discord's nonce memory: only the history check can help now.
     fake_discord.state.nonce_window = 0.0
-    record = _delivery.deliveries.record_part_sent
-    calls = 0
-
-    async def crash_on_third(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            monkeypatch.setattr(_delivery.deliveries, "record_part_sent", record)
-            raise RuntimeError("killed after Discord accepted the part")
-        return await record(*args, **kwargs)
-
-    monkeypatch.setattr(_delivery.deliveries, "record_part_sent", crash_on_third)
+    tried = crash_once_on(monkeypatch, call=3)
     await import_and_publish(masthead)
-    await fake_discord.wait_until(lambda: calls >= 3, "the simulated crash")
+    await fake_discord.wait_until(lambda: tried() >= 3, "the simulated crash")
     masthead.issues_changed()
+    await _assert_each_part_once(fake_discord, world)
 
-    parts = len(sample_parts())
-    header, posted = await wait_delivered(fake_discord, world.news, parts - 1)
-    titles = [m.embeds[0].get("title") for m in posted]
-    assert len(header) == 1
-    assert len(titles) == len(set(titles)) == parts - 1, titles
+
+async def test_header_is_found_after_a_busy_outage(
+    fake_discord: FakeDiscord, masthead: Masthead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(fake_discord)
+    await subscribe(fake_discord, world)
+    fake_discord.state.nonce_window = 0.0
+    tried = crash_once_on(monkeypatch, call=1)  # the header went out, unrecorded
+    await import_and_publish(masthead)
+    await fake_discord.wait_until(lambda: tried() >= 1, "the simulated crash")
+    for n in range(80):  # readers keep talking while the bot is down
+        fake_discord.post_message(world.news, world.reader, f"chatter {n}")
+    masthead.issues_changed()
+    await _assert_each_part_once(fake_discord, world)
