@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Issue
 from db.repositories import deliveries, issues
+from masthead.importing import load_document
+from newsletter.document import IssueDocument
 
 DEFAULT_TTL_SECONDS = 30.0
 MAX_ENTRIES = 4096  # a bound, not a tuning knob: past it the cache simply starts over
@@ -36,6 +38,16 @@ class ReaderCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def document(self, issue: Issue) -> IssueDocument:
+        """The issue's parsed document; parsed once per stored text, not once per answer."""
+        key = ("document", issue.id, issue.content_hash)
+        hit = self._entries.get(key)
+        if hit is None:
+            hit = (time.monotonic(), load_document(issue))
+            self._entries[key] = hit
+        document: IssueDocument = hit[1]
+        return document
 
     async def latest(self) -> Issue | None:
         """The latest published issue, its items loaded."""

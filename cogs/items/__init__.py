@@ -31,7 +31,7 @@ class Items(commands.Cog):
         issue = await self.bot.reader_cache.latest()
         if issue is None:
             raise UserError("No issue has been published yet.")
-        embed, view = latest_card(self.bot.settings.newsletter_name, issue)
+        embed, view = latest_card(self.bot.reader_cache.document(issue), issue)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
 
     @app_commands.command(name="item")
@@ -49,7 +49,6 @@ class Items(commands.Cog):
         public: bool = False,
     ) -> None:
         """One news item: title, summary, the editor's take, and its full text."""
-        newsletter = self.bot.settings.newsletter_name
         cache = self.bot.reader_cache
         found = await (cache.resolve(issue) if issue else cache.latest())
         if found is None and issue:
@@ -61,7 +60,8 @@ class Items(commands.Cog):
         if chosen is None:
             raise UserError(f"{found.title} has items 1–{total}; there is no item {number}.")
         jump = await self.bot.jump_url(found.id, interaction.guild_id, number)
-        embed, view = item_card(newsletter, found, chosen, total, jump_url=jump)
+        document = self.bot.reader_cache.document(found)
+        embed, view = item_card(document, chosen.id, number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
 
     @app_commands.command(name="search")

@@ -1,4 +1,8 @@
-"""Embeds and buttons for single items: the /item card, full-text pages, /latest."""
+"""Embeds and buttons for single items: the /item card, full-text pages, /latest.
+
+The embeds themselves are rendered by the domain (`newsletter.render`), the same way as
+the posted issue; this module adds Discord's buttons and menus.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,16 @@ import discord
 from db.models import Issue, Item
 from db.repositories import issues
 from masthead.errors import UserError, reports_errors
-from newsletter.render import neutralize_mentions, split_text
+from newsletter.document import IssueDocument
+from newsletter.document import Item as DocumentItem
+from newsletter.render import (
+    item_footer,
+    item_heading,
+    neutralize_mentions,
+    render_item_card,
+    split_text,
+    truncate,
+)
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -20,38 +33,32 @@ COLOUR = discord.Colour.dark_red()
 
 
 def _text(value: str, limit: int) -> str:
-    value = neutralize_mentions(value)
-    return value if len(value) <= limit else value[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return truncate(neutralize_mentions(value), limit)
 
 
-def item_footer(newsletter: str, issue: Issue, item: Item, total: int) -> str:
-    return f"{newsletter} · {issue.title} · item {item.number}/{total}"
+def _document_item(document: IssueDocument, number: int) -> DocumentItem:
+    found = next((i for i in document.items if i.number == number), None)
+    if found is None:
+        raise UserError(f"{document.title} has no item {number}.")
+    return found
 
 
 def item_card(
-    newsletter: str, issue: Issue, item: Item, total: int, *, jump_url: str | None
+    document: IssueDocument, item_id: int, number: int, *, jump_url: str | None
 ) -> tuple[discord.Embed, discord.ui.View]:
-    embed = discord.Embed(
-        title=_text(f"{item.number}. {item.title}", 256),
-        description=_text(item.summary or item.body, 4096),
-        colour=COLOUR,
-        url=item.url if item.url and item.url.startswith(("https://", "http://")) else None,
-    )
-    if item.take:
-        embed.add_field(name="Editor's take", value=_text(item.take, 1024), inline=False)
-    embed.set_footer(text=item_footer(newsletter, issue, item, total))
+    embed = discord.Embed.from_dict(dict(render_item_card(document, number)))
+    embed.colour = COLOUR
     view = discord.ui.View(timeout=None)
-    view.add_item(FullTextButton(item.id, 0, edit=False))
+    view.add_item(FullTextButton(item_id, 0))
     if jump_url:
         view.add_item(discord.ui.Button(label="Jump to post", url=jump_url))
     return embed, view
 
 
-def latest_card(newsletter: str, issue: Issue) -> tuple[discord.Embed, discord.ui.View]:
-    from masthead.importing import load_document
-
-    document = load_document(issue)
-    embed = discord.Embed(title=_text(f"{newsletter} — {issue.title}", 256), colour=COLOUR)
+def latest_card(document: IssueDocument, issue: Issue) -> tuple[discord.Embed, discord.ui.View]:
+    embed = discord.Embed(
+        title=_text(f"{document.newsletter} — {document.title}", 256), colour=COLOUR
+    )
     if document.editorial is not None:
         embed.add_field(
             name=_text(document.editorial.heading, 256),
@@ -71,14 +78,13 @@ def full_text_pages(item: Item) -> list[str]:
 
 
 def full_text_page(
-    newsletter: str, issue: Issue, item: Item, total: int, page: int
+    document: IssueDocument, item: Item, page: int
 ) -> tuple[discord.Embed, discord.ui.View]:
     pages = full_text_pages(item)
     page = max(0, min(page, len(pages) - 1))
-    embed = discord.Embed(
-        title=_text(f"{item.number}. {item.title}", 256), description=pages[page], colour=COLOUR
-    )
-    footer = item_footer(newsletter, issue, item, total)
+    shown = _document_item(document, item.number)
+    embed = discord.Embed(title=item_heading(shown), description=pages[page], colour=COLOUR)
+    footer = item_footer(document, shown)
     if len(pages) > 1:
         footer += f" · page {page + 1}/{len(pages)}"
     embed.set_footer(text=footer)
@@ -89,12 +95,13 @@ def full_text_page(
     return embed, view
 
 
-async def _load_item(bot: Masthead, item_id: int) -> tuple[Issue, Item, int]:
+async def _load_item(bot: Masthead, item_id: int) -> tuple[IssueDocument, Item]:
     async with bot.sessionmaker() as session:
         found = await issues.item_with_issue(session, item_id)
     if found is None:
         raise UserError("That item no longer exists.")
-    return found
+    issue, item, _ = found
+    return bot.reader_cache.document(issue), item
 
 
 class FullTextButton(
@@ -103,7 +110,7 @@ class FullTextButton(
 ):
     """Opens the item's full text, privately, from any card."""
 
-    def __init__(self, item_id: int, page: int, *, edit: bool) -> None:
+    def __init__(self, item_id: int, page: int) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Full text",
@@ -118,13 +125,13 @@ class FullTextButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FullTextButton:
-        return cls(int(match["item_id"]), int(match["page"]), edit=False)
+        return cls(int(match["item_id"]), int(match["page"]))
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
-        issue, item, total = await _load_item(bot, self.item_id)
-        embed, view = full_text_page(bot.settings.newsletter_name, issue, item, total, 0)
+        document, item = await _load_item(bot, self.item_id)
+        embed, view = full_text_page(document, item, 0)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -155,8 +162,8 @@ class PageButton(
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("Masthead", interaction.client)
-        issue, item, total = await _load_item(bot, self.item_id)
-        embed, view = full_text_page(bot.settings.newsletter_name, issue, item, total, self.page)
+        document, item = await _load_item(bot, self.item_id)
+        embed, view = full_text_page(document, item, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -193,7 +200,8 @@ class OpenItemSelect(
             found = await issues.item_by_number(session, self.issue_id, number)
         if found is None:
             raise UserError("That item is not in this issue.")
-        issue, item, total = found
+        issue, item, _ = found
         jump = await bot.jump_url(issue.id, interaction.guild_id, item.number)
-        embed, view = item_card(bot.settings.newsletter_name, issue, item, total, jump_url=jump)
+        document = bot.reader_cache.document(issue)
+        embed, view = item_card(document, item.id, item.number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
