@@ -6,7 +6,6 @@ message names the file, so bot.py can print one line and exit 2.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories.issues import IssueConflictError
 from masthead.importing import publish, store_document
+from newsletter.decode import MAX_BYTES
 from newsletter.document import IssueDocument
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
-
-MAX_FILE_BYTES = 2_000_000
 
 
 class CliError(Exception):
@@ -30,7 +28,7 @@ def read_issue(path: str, newsletter: str) -> IssueDocument:
     try:
         if not file.is_file():
             raise CliError(f"{path}: no such file")
-        if file.stat().st_size > MAX_FILE_BYTES:
+        if file.stat().st_size > MAX_BYTES:
             raise CliError(f"{path}: file is larger than 2 MB")
         data = file.read_bytes()
     except OSError as exc:
@@ -99,7 +97,3 @@ async def import_issues(
                 line += f", published, queued for {queued} channel(s)"
             report.append(line)
     return report
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)

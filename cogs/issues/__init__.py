@@ -23,6 +23,7 @@ from db.repositories import issues, state
 from masthead.checks import require_editor
 from masthead.errors import UserError
 from masthead.importing import publish
+from newsletter.decode import MAX_BYTES
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
 
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from masthead.bot import Masthead
 
 log = logging.getLogger(__name__)
-
-MAX_FILE_BYTES = 2_000_000
 
 
 class Issues(commands.GroupCog, group_name="issue"):
@@ -62,13 +61,17 @@ class Issues(commands.GroupCog, group_name="issue"):
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """Import an issue file: shows a preview with Confirm, Publish and Cancel."""
         await require_editor(interaction, self.bot.settings.editor_ids)
-        if file.size > MAX_FILE_BYTES:
+        if file.size > MAX_BYTES:
             raise UserError(f"{file.filename}: the file is larger than 2 MB.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         try:
-            document = parse_issue(
-                data, newsletter=self.bot.settings.newsletter_name, filename=file.filename
+            # Parsing a large file takes CPU time the gateway heartbeat cannot spare.
+            document = await asyncio.to_thread(
+                parse_issue,
+                data,
+                newsletter=self.bot.settings.newsletter_name,
+                filename=file.filename,
             )
         except IssueFormatError as exc:
             raise UserError(f"{file.filename}: {exc}") from None

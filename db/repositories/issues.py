@@ -175,10 +175,9 @@ async def find_issues(
         stmt = stmt.where(Issue.status == "published")
     needle = text.strip().lower()
     if needle:
-        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
-            Issue.month.like(pattern, escape="\\")
-            | func.lower(Issue.title).like(pattern, escape="\\")
+            Issue.month.contains(needle, autoescape=True)
+            | func.lower(Issue.title).contains(needle, autoescape=True)
         )
     stmt = stmt.order_by(Issue.month.desc()).limit(limit)
     return list((await session.execute(stmt)).scalars())

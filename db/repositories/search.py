@@ -118,7 +118,7 @@ async def index_cjk(session: AsyncSession, issue_id: int) -> None:
     confirms each candidate with a substring check, so the index need only hold every
     item's runs: a row left over can cost a lookup, never a wrong hit.
     """
-    if _dialect(session) != "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
         return
     ids = "SELECT id FROM items WHERE issue_id = :issue_id"
     await session.execute(
@@ -152,7 +152,7 @@ async def search_items(
     words, cjk = query_terms(query), cjk_terms(query)
     if not words and not cjk:
         return []
-    dialect = _dialect(session)
+    dialect = session.get_bind().dialect.name
     hits: list[SearchHit] = []
     if words:
         search = _search_sqlite if dialect == "sqlite" else _search_postgres
@@ -245,10 +245,6 @@ def _postgres_sql(n_words: int, operator: str) -> str:
         ORDER BY ts_rank_cd({PG_WEIGHTS}, ({PG_VECTOR}), q) DESC, s.month DESC, i.number
         LIMIT :limit
     """
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def _cjk_match(terms: list[str]) -> str:

@@ -33,8 +33,7 @@ async def pop_value(session: AsyncSession, key: str) -> str | None:
 
 
 async def keys_with_prefix(session: AsyncSession, prefix: str) -> list[str]:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    stmt = select(BotState.key).where(BotState.key.like(escaped + "%", escape="\\"))
+    stmt = select(BotState.key).where(BotState.key.startswith(prefix, autoescape=True))
     return list((await session.execute(stmt)).scalars())
 
 

@@ -16,7 +16,7 @@ async def cast_vote(session: AsyncSession, *, item_id: int, user_id: int, helpfu
     INSERT … ON CONFLICT DO NOTHING, then UPDATE: a double click sends two interactions
     at once, and a select-then-insert would let both insert (a unique violation).
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(ItemVote)
