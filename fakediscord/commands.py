@@ -21,7 +21,7 @@ _GUILD = "/applications/{application_id}/guilds/{guild_id}/commands"
 
 def _scope(emu: Emulator, req: Request) -> int | None:
     if req.id("application_id") != emu.state.application_id:
-        raise errors.DiscordError(403, 50001, "Missing Access")
+        raise errors.error(errors.MISSING_ACCESS)
     if "guild_id" not in req.params:
         return None
     guild = emu.state.guilds.get(req.id("guild_id"))

@@ -196,8 +196,15 @@ class Gateway:
                 if msg.type != WSMsgType.TEXT:
                     await ws.close(code=4002, message=b"Error while decoding payload.")
                     break
-                payload = json.loads(msg.data)
-                session = await self._on_message(conn, session, payload) or session
+                try:
+                    payload = json.loads(msg.data)
+                    if not isinstance(payload, dict):
+                        raise ValueError("a payload is a JSON object")
+                    session = await self._on_message(conn, session, payload) or session
+                except (ValueError, TypeError) as exc:  # Discord closes with 4002 too
+                    log.warning("gateway: bad payload: %r", exc)
+                    await ws.close(code=4002, message=b"Error while decoding payload.")
+                    break
         finally:
             self.connections.discard(conn)
             if session is not None and session.conn is conn:

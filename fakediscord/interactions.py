@@ -190,7 +190,6 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
         raise _refuse(interaction, err) from None
     interaction.callback_type = kind
     interaction.answered_at = req.received
-    emu.notify()
     if not req.flag("with_response"):
         return Reply(204)
     response = interaction.response if kind in (4, 5, 7) else None
@@ -322,7 +321,6 @@ async def send_followup(emu: Emulator, req: Request) -> Reply | Json:
             interaction=_meta(interaction),
         )
         interaction.followups.append(message)
-    emu.notify()
     if not req.flag("wait"):
         return Reply(204)
     return emu.state.message_json(message, emu.base_url)

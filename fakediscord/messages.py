@@ -97,7 +97,6 @@ def edit_message(
         )
     if not message.ephemeral:
         emu.gateway.dispatch("MESSAGE_UPDATE", event_json(emu, message), message.guild_id)
-    emu.notify()
     return message
 
 

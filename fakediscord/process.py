@@ -76,7 +76,9 @@ class BotProcess:
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
         self.argv = list(argv)
         self.proc: asyncio.subprocess.Process | None = None
-        self.log_path = Path(tempfile.mkstemp(prefix="botprocess-", suffix=".log")[1])
+        handle, name = tempfile.mkstemp(prefix="botprocess-", suffix=".log")
+        os.close(handle)  # the process writes it through its own handle
+        self.log_path = Path(name)
         self._identifies_at_start = 0
 
     @property

@@ -147,12 +147,10 @@ async def list_messages(emu: Emulator, req: Request) -> list[Json]:
     state = emu.state
     channel = state.channel(req.id("channel_id"))
     state.require(channel, state.bot.id, perms.VIEW_CHANNEL | perms.READ_MESSAGE_HISTORY)
-    found = state.channel_messages_of(channel)
-    if "after" in req.query:
-        found = [m for m in found if m.id > int(req.query["after"])]
-    if "before" in req.query:
-        found = [m for m in found if m.id < int(req.query["before"])]
-    limit = min(int(req.query.get("limit", 50)), 100)
+    after = req.int_query("after", 0)
+    before = req.int_query("before", 2**64)
+    limit = req.int_query("limit", 50, low=1, high=100)
+    found = [m for m in state.channel_messages_of(channel) if after < m.id < before]
     newest_first = sorted(found, key=lambda m: m.id, reverse=True)
     if "after" in req.query:  # Discord pages forward from ``after``: the oldest ones
         newest_first = newest_first[-limit:]

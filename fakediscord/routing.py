@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import DiscordError, invalid_form_body
+from .errors import DiscordError, field_error, invalid_form_body
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -40,6 +40,17 @@ class Request:
             return int(self.params[name])
         except ValueError:
             raise DiscordError(404, 0, "404: Not Found") from None
+
+    def int_query(self, name: str, default: int, *, low: int = 0, high: int = 2**64) -> int:
+        """A whole-number query parameter; anything else is refused as Discord does."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+            raise invalid_form_body(
+                field_error([name], "NUMBER_TYPE_COERCE", f"Value {raw!r} is not valid.")
+            )
+        return int(raw)
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in ("1", "true")

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from . import commands, interactions, openapi, rest
-from .errors import DiscordError, invalid_form_body
+from .errors import DiscordError, field_error, invalid_form_body
 from .faults import Faults
 from .gateway import Gateway
 from .routing import FileUpload, Reply, Request
@@ -152,7 +152,8 @@ class Emulator:
     # REST -----------------------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
-        attachment = self.state.attachments.get(int(request.match_info["id"]))
+        ident = request.match_info["id"]
+        attachment = self.state.attachments.get(int(ident)) if ident.isdigit() else None
         if attachment is None:
             return web.Response(status=404)
         return web.Response(
@@ -171,6 +172,10 @@ class Emulator:
             status, data, headers = err.status, err.body(), {}
             if err.violation:
                 self.record_violation(method, path, err)
+        except web.HTTPRequestEntityTooLarge:
+            too_large = DiscordError(413, 40005, "Request entity too large", violation=True)
+            status, data, headers = too_large.status, too_large.body(), {}
+            self.record_violation(method, path, too_large)
         except ConnectionResetError:
             # The client went away mid-request (a bot killed on purpose): nothing to answer,
             # and nothing Discord would call a bad request.
@@ -250,6 +255,10 @@ async def _read_body(request: web.Request) -> tuple[Any, list[FileUpload]]:
             if name == "payload_json":
                 body = _parse_json(data)
             elif name.startswith("files["):
+                if not name[6:-1].isdigit():
+                    raise invalid_form_body(
+                        field_error([name], "BASE_TYPE_INVALID", "Invalid file index.")
+                    )
                 index = int(name[6:-1])
                 filename = part.filename or f"file{index}"
                 ctype = part.headers.get("Content-Type")

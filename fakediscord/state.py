@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors
@@ -344,16 +343,10 @@ class State:
     def commands_for(self, guild_id: int | None) -> list[Command]:
         return [c for c in self.commands.values() if c.guild_id == guild_id]
 
-    def find_command(
-        self, name: str, guild_id: int | None, predicate: Callable[[Command], bool] | None = None
-    ) -> Command | None:
+    def find_command(self, name: str, guild_id: int | None) -> Command | None:
         """A guild command shadows a global one of the same name (as in the client UI)."""
         for scope in (guild_id, None) if guild_id is not None else (None,):
             for command in self.commands_for(scope):
-                if (
-                    command.name == name
-                    and command.data.get("type", 1) == 1
-                    and (predicate is None or predicate(command))
-                ):
+                if command.name == name and command.data.get("type", 1) == 1:
                     return command
         return None

@@ -55,7 +55,7 @@ async def test_5xx_is_retried_and_each_message_arrives_once(world: World, run_bo
     assert [r.status for r in fake.requests_to("POST", MESSAGES)] == [502, 200, 200]
 
 
-async def test_429_carries_discord_headers(world: World, raw) -> None:
+async def test_429_carries_discord_headers(world: World) -> None:
     import aiohttp
 
     world.fake.rate_limit(route=MESSAGES, retry_after=0.25, is_global=True)

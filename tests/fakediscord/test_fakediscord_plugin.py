@@ -13,12 +13,6 @@ REPO = Path(__file__).resolve().parents[2]
 TESTS = """
 import aiohttp
 
-async def _post(fake, body):
-    async with aiohttp.ClientSession() as s, s.post(
-        f"{fake.api_base}/channels/1/messages", json=body,
-        headers={"Authorization": f"Bot {fake.token}"}) as r:
-        return r.status
-
 async def test_refused(fake_discord):
     g = fake_discord.add_guild("g"); c = fake_discord.add_channel(g, "c")
     async with aiohttp.ClientSession() as s, s.post(
