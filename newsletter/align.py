@@ -52,13 +52,14 @@ def align_paragraphs(paragraphs: Sequence[str], titles: Sequence[str]) -> list[i
     lead_terms = [content_terms(_first_sentence(p)) for p in paragraphs]
     closing = [_CLOSING_WEIGHT if _CLOSING_REMARK.search(p) else 0.0 for p in paragraphs]
 
-    fit = [
-        [_coverage(set(para_terms[p]), title_terms[t], weights) for p in range(n_paras)]
-        for t in range(n_items)
-    ]
+    # Computed once, not per (title, paragraph) cell: the table is items x paragraphs.
+    para_sets = [set(terms) for terms in para_terms]
+    lead_sets = [set(terms) for terms in lead_terms]
+    title_idf = [{term: weights.idf(term) for term in terms} for terms in title_terms]
+    fit = [[_coverage(para_sets[p], title_idf[t]) for p in range(n_paras)] for t in range(n_items)]
     lead = [
         [
-            _coverage(set(lead_terms[p]), title_terms[t], weights)
+            _coverage(lead_sets[p], title_idf[t])
             - (_CONTINUATION_PENALTY if _CONTINUATION_OPENER.match(paragraphs[p]) else 0.0)
             for p in range(n_paras)
         ]
@@ -110,12 +111,12 @@ def _first_sentence(paragraph: str) -> str:
     return sentences[0] if sentences else paragraph
 
 
-def _coverage(paragraph_terms: set[str], title_terms: list[str], weights: TermWeights) -> float:
+def _coverage(paragraph_terms: set[str], title_idf: dict[str, float]) -> float:
     """Share of the title's IDF mass found in the paragraph (0..1)."""
-    total = sum(weights.idf(term) for term in set(title_terms))
+    total = sum(title_idf.values())
     if total == 0:
         return 0.0
-    found = sum(weights.idf(term) for term in set(title_terms) if term in paragraph_terms)
+    found = sum(idf for term, idf in title_idf.items() if term in paragraph_terms)
     return found / total
 
 

@@ -22,7 +22,7 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
-_MD_LINK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)")
+_MD_LINK = re.compile(r"\[[^\]\n]{1,500}\]\([^)\s]{1,2000}\)")  # bounded: see read_markdown
 
 
 def detect_format(text: str) -> Format:

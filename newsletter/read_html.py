@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from .blocks import Block, Kind, heading_block, line_block
+from .errors import IssueFormatError
 from .textutil import clean_line
 
 _DROPPED_TAGS = frozenset(
@@ -100,7 +101,10 @@ _ID_WORDS = re.compile(r"[a-z]+")
 def read_html(text: str) -> list[Block]:
     soup = BeautifulSoup(text, "html.parser")
     walker = _Walker()
-    walker.walk(soup)
+    try:
+        walker.walk(soup)
+    except RecursionError:  # the walk follows the markup's nesting
+        raise IssueFormatError("HTML is nested too deeply") from None
     walker.flush()
     return walker.blocks
 
@@ -177,7 +181,8 @@ class _Walker:
 
     def _ordered_list(self, tag: Tag) -> None:
         start_attr = str(tag.get("start") or "1")
-        number = int(start_attr) if start_attr.isdigit() else 1
+        # Item numbers have at most two digits; "²" is a digit to isdigit() but not to int().
+        number = int(start_attr) if re.fullmatch(r"[0-9]{1,2}", start_attr) else 1
         for li in tag.find_all("li", recursive=False):
             text = _text_of(li)
             if text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .blocks import Block, Kind, heading_block, split_number
+from .blocks import Block, Kind, heading_block, line_block
 from .textutil import clean_line
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -13,9 +13,10 @@ _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_].*?)\1\s*:?\s*$")
 _WHOLE_LINK = re.compile(r"^[*_]*\[(?P<text>[^\]]+)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)[*_]*$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+# Repeats are bounded: unbounded ones backtrack quadratically on a long line of "[" or "*".
+_IMAGE = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\]\n]{1,500})\]\([^)\n]{0,2000}\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_)(?=\S)(.{1,300}?)(?<=\S)\1(?!\w)")
 _CODE = re.compile(r"`([^`]*)`")
 
 
@@ -43,11 +44,7 @@ def read_markdown(text: str) -> list[Block]:
         if paragraph:
             joined = strip_inline(" ".join(paragraph))
             if joined:
-                numbered = split_number(joined)
-                if numbered:
-                    blocks.append(Block(Kind.NUMBERED, numbered[1], number=numbered[0]))
-                else:
-                    blocks.append(Block(Kind.PARAGRAPH, joined))
+                blocks.append(line_block(joined))
             paragraph.clear()
 
     for raw in text.split("\n"):

@@ -239,17 +239,3 @@ def _is_web_url(url: str | None) -> bool:
     return (
         bool(url) and re.match(r"^https?://[^\s/$.?#][^\s]*$", url or "", re.IGNORECASE) is not None
     )
-
-
-def preview_text(doc: IssueDocument) -> str:
-    """A terminal rendering of the parts, for `bot.py preview`."""
-    blocks = []
-    for part in render_issue(doc):
-        for embed in part.embeds:
-            lines = [f"[{part.key}] {embed.get('title', '')}"]
-            if embed.get("description"):
-                lines.append(embed["description"])
-            lines.extend(f"{f['name']}: {f['value']}" for f in embed.get("fields", ()))
-            lines.append(f"— {embed['footer']['text']}")
-            blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)

@@ -149,7 +149,9 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
     punctuation = match.group(1)
     if punctuation != ".":
         return True  # "!", "?", "…" and "..." end sentences before a capital
-    before = _WORD_BEFORE.search(line, 0, match.start(1))
+    # Only the word right before the period matters: searching from the line's start
+    # made one long line quadratic.
+    before = _WORD_BEFORE.search(line, max(0, match.start(1) - 40), match.start(1))
     if not before:
         return True
     word = before.group(1)

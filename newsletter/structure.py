@@ -37,7 +37,7 @@ def build_issue(blocks: list[Block], *, newsletter: str, filename: str | None) -
     blocks = [block for block in blocks if not is_page_noise(block.text)]
     warnings: list[str] = []
     layout = _find_items(blocks)
-    month_index, month, title = _find_month(blocks, layout.list_start, filename, warnings)
+    month_index, month, title = _find_month(blocks, filename, warnings)
 
     comments = comment_block_start(blocks, layout.bodies_start)
     limit = comments if comments is not None else len(blocks)
@@ -114,8 +114,7 @@ def _numbered_chain(blocks: list[Block]) -> list[int]:
     return best
 
 
-def _similarity(a: str, b: str) -> float:
-    terms_a, terms_b = set(content_terms(a)), set(content_terms(b))
+def _similarity(terms_a: set[str], terms_b: set[str]) -> float:
     if not terms_a or not terms_b:
         return 0.0
     return 2 * len(terms_a & terms_b) / (len(terms_a) + len(terms_b))
@@ -125,15 +124,18 @@ def _anchors(blocks: list[Block], titles: list[Block], start: int) -> dict[int, 
     """Headings in the bodies that name a listed item; they win over the alignment."""
     anchors: dict[int, int] = {}
     next_item = 0
+    title_terms = [set(content_terms(title.text)) for title in titles]  # once, not per block
     for i in range(start, len(blocks)):
         block = blocks[i]
         item: int | None = None
         if block.number is not None and next_item < block.number <= len(titles):
-            if _similarity(block.text, titles[block.number - 1].text) >= _ANCHOR_SIMILARITY:
+            block_terms = set(content_terms(block.text))
+            if _similarity(block_terms, title_terms[block.number - 1]) >= _ANCHOR_SIMILARITY:
                 item = block.number - 1
         elif block.kind is Kind.HEADING or looks_like_heading(block.text):
+            block_terms = set(content_terms(block.text))
             scores = [
-                (_similarity(block.text, titles[t].text), t) for t in range(next_item, len(titles))
+                (_similarity(block_terms, title_terms[t]), t) for t in range(next_item, len(titles))
             ]
             if scores:
                 score, t = max(scores)
@@ -251,12 +253,10 @@ def _extras(blocks: list[Block], warnings: list[str]) -> list[Extra]:
 
 
 def _find_month(
-    blocks: list[Block], list_start: int, filename: str | None, warnings: list[str]
+    blocks: list[Block], filename: str | None, warnings: list[str]
 ) -> tuple[int | None, str, str]:
-    """The month named in a title line; lines before the item list are tried first."""
-    order = [*range(list_start), *range(list_start, len(blocks))]
-    for i in order:
-        block = blocks[i]
+    """The month named in a title line, the first one in the text."""
+    for i, block in enumerate(blocks):
         if block.kind is Kind.HEADING or len(block.text) <= 120:
             found = month_in(block.text)
             if found:

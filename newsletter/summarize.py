@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -115,14 +116,23 @@ def _diverse_leads(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
     # Relevance: closeness to the whole text, with a gentle preference for early paragraphs.
+    # (The centroid's norm is the same for every candidate: computed once, not per cosine.)
+    centroid_norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
     relevance = [
-        cosine(vector, centroid) + 0.5 / (1 + rank) - 0.2 * len(candidates[rank].text) / limit
+        _dot(vector, centroid) / ((_norm(vector) or 1.0) * centroid_norm)
+        + 0.5 / (1 + rank)
+        - 0.2 * len(candidates[rank].text) / limit
         for rank, vector in enumerate(vectors)
     ]
     chosen: list[int] = []
     used = -1
     remaining = set(range(len(candidates)))
     while remaining:
+        # A candidate that no longer fits never will: dropping it now gives the same
+        # choice and keeps a text of thousands of paragraphs from being quadratic.
+        remaining = {i for i in remaining if used + len(candidates[i].text) + 1 <= limit}
+        if not remaining:
+            break
 
         def score(i: int) -> float:
             redundancy = max((cosine(vectors[i], vectors[j]) for j in chosen), default=0.0)
@@ -135,6 +145,14 @@ def _diverse_leads(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
             chosen.append(best)
             used += cost
     return [candidates[i] for i in chosen]
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(weight * b.get(term, 0.0) for term, weight in a.items())
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
 
 
 def _fallback(sentences: list[_Sentence], limit: int) -> str:

@@ -19,6 +19,7 @@ BENCHES = [
 
 @pytest.mark.parametrize(("script", "report", "row"), BENCHES, ids=[b[0] for b in BENCHES])
 def test_bench_quick_prints_ratios_and_writes_json(script: str, report: str, row: str) -> None:
+    (ROOT / "bench" / "out" / report).unlink(missing_ok=True)  # only this run's report counts
     result = subprocess.run(
         [sys.executable, f"bench/{script}", "--quick"],
         cwd=ROOT,

@@ -12,7 +12,6 @@ from newsletter.render import (
     Part,
     embed_length,
     neutralize_mentions,
-    preview_text,
     render_issue,
     render_item_card,
     split_text,
@@ -149,11 +148,6 @@ def test_item_card(sample: IssueDocument) -> None:
     assert_embed_fits(card)
     with pytest.raises(KeyError):
         render_item_card(sample, 9)
-
-
-def test_preview_text_names_every_part(sample: IssueDocument) -> None:
-    text = preview_text(sample)
-    assert "[header]" in text and "[item:7]" in text and "[extra:1]" in text
 
 
 @pytest.mark.parametrize("limit", [1, 5, 20, 100])
