@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cogs._components import stateless_view
 from db.repositories import state
 from masthead.checks import require_editor
 from masthead.errors import UserError, reports_errors
@@ -134,7 +135,4 @@ class ImportButton(
 
 
 def import_buttons(token: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in ACTIONS:
-        view.add_item(ImportButton(action, token))
-    return view
+    return stateless_view(*(ImportButton(action, token) for action in ACTIONS))

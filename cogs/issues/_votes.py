@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from cogs._components import stateless_view
 from db.repositories import guilds, votes
 from masthead.checks import is_moderator
 from masthead.errors import reports_errors
@@ -74,7 +75,6 @@ def vote_view_for(
     last = [p for p in parts if (m := ITEM_PART.match(p.key)) and int(m[1]) == number][-1]
     if last.key != part.key or number not in item_ids:
         return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(HelpfulButton(item_ids[number], True))
-    view.add_item(HelpfulButton(item_ids[number], False))
-    return view
+    return stateless_view(
+        HelpfulButton(item_ids[number], True), HelpfulButton(item_ids[number], False)
+    )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from cogs._components import stateless_view
 from db.models import Issue, Item
 from db.repositories import issues
 from masthead.errors import UserError, reports_errors
@@ -48,11 +49,10 @@ def item_card(
 ) -> tuple[discord.Embed, discord.ui.View]:
     embed = discord.Embed.from_dict(dict(render_item_card(document, number)))
     embed.colour = COLOUR
-    view = discord.ui.View(timeout=None)
-    view.add_item(FullTextButton(item_id, 0))
+    buttons: list[discord.ui.Item[Any]] = [FullTextButton(item_id, 0)]
     if jump_url:
-        view.add_item(discord.ui.Button(label="Jump to post", url=jump_url))
-    return embed, view
+        buttons.append(discord.ui.Button(label="Jump to post", url=jump_url))
+    return embed, stateless_view(*buttons)
 
 
 def latest_card(document: IssueDocument, issue: Issue) -> tuple[discord.Embed, discord.ui.View]:
@@ -68,9 +68,7 @@ def latest_card(document: IssueDocument, issue: Issue) -> tuple[discord.Embed, d
     titles = "\n".join(f"**{item.number}.** {item.title}" for item in issue.items)
     embed.description = _text(titles, 4096)
     embed.set_footer(text="Pick an item below to read its summary.")
-    view = discord.ui.View(timeout=None)
-    view.add_item(OpenItemSelect(issue.id, issue.items))
-    return embed, view
+    return embed, stateless_view(OpenItemSelect(issue.id, issue.items))
 
 
 def full_text_pages(item: Item) -> list[str]:
@@ -88,11 +86,11 @@ def full_text_page(
     if len(pages) > 1:
         footer += f" · page {page + 1}/{len(pages)}"
     embed.set_footer(text=footer)
-    view = discord.ui.View(timeout=None)
+    buttons: list[discord.ui.Item[Any]] = []
     if len(pages) > 1:
-        view.add_item(PageButton(item.id, page - 1, "◀ Previous", disabled=page == 0))
-        view.add_item(PageButton(item.id, page + 1, "Next ▶", disabled=page >= len(pages) - 1))
-    return embed, view
+        buttons.append(PageButton(item.id, page - 1, "◀ Previous", disabled=page == 0))
+        buttons.append(PageButton(item.id, page + 1, "Next ▶", disabled=page >= len(pages) - 1))
+    return embed, stateless_view(*buttons)
 
 
 async def _load_item(bot: Masthead, item_id: int) -> tuple[IssueDocument, Item]:

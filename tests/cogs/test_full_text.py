@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import discord
 import pytest
 
 from fakediscord import FakeDiscord, InteractionResult, Message
@@ -163,3 +165,25 @@ async def test_item_in_a_direct_message_has_no_jump_link(
     assert card.message is not None
     assert card.embeds[0]["title"].startswith("3. Xiaomi")
     assert [c["label"] for c in components(card.message)] == ["Full text"]
+
+
+async def test_answers_leave_no_view_in_memory_and_their_menus_still_work(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    # discord.py keeps a sent view (an ephemeral one for 15 minutes) unless it is
+    # finished; every Masthead component routes by its custom id, so none is kept.
+    await import_and_publish(masthead)
+    for _ in range(3):
+        latest = await fake_discord.run_command(world.guild, world.news, world.reader, "latest")
+        card = await fake_discord.run_command(
+            world.guild, world.news, world.reader, "item", number=2
+        )
+    gc.collect()
+    assert [o for o in gc.get_objects() if isinstance(o, discord.ui.View)] == []
+    assert latest.message is not None and card.message is not None
+    menu = components(latest.message)[0]
+    opened = await fake_discord.select(latest.message, str(menu["custom_id"]), ["5"], world.reader)
+    assert opened.embeds[0]["footer"]["text"].endswith("item 5/7")
+    full = components(card.message)[0]
+    text = await fake_discord.click(card.message, str(full["custom_id"]), world.reader)
+    assert text.embeds[0]["title"].startswith("2.")
