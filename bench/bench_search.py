@@ -27,11 +27,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from _common import OUT_DIR, ROOT, percentile, print_table, ratio, verdict, write_report
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
+from db.reader import Reader, open_reader
 from db.repositories.search import SearchHit, search_items
 from newsletter import parse_issue
 
@@ -47,7 +46,6 @@ SOURCES = [
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 CJK_PHRASES = ("中国芯片产业", "电动汽车", "人工智能", "长鑫存储")
 
-Sessions = async_sessionmaker[AsyncSession]
 Row = dict[str, Any]
 
 # (kind, query). The made-up words are the archive's rarest: each is in ~20 items.
@@ -152,56 +150,55 @@ def _item(
     return n + 1, n // ITEMS_PER_ISSUE + 1, n % ITEMS_PER_ISSUE + 1, title, body, picked[0]
 
 
-Search = Callable[[AsyncSession, str], Awaitable[Sequence[object]]]
+Search = Callable[[Reader, str], Awaitable[Sequence[object]]]
 
 
-async def subject_search(session: AsyncSession, query: str) -> Sequence[object]:
-    hits: list[SearchHit] = await search_items(session, query, newsletter=NEWSLETTER)
+async def subject_search(reader: Reader, query: str) -> Sequence[object]:
+    hits: list[SearchHit] = await search_items(reader, query, newsletter=NEWSLETTER)
     return hits
 
 
-async def baseline_search(session: AsyncSession, query: str) -> Sequence[object]:
+async def baseline_search(reader: Reader, query: str) -> Sequence[object]:
     """A bare FTS5 MATCH of the same words, unranked: the cheapest full-text answer."""
     words = re.findall(r"\w+", query.casefold())
     if not words:
         return []
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-    stmt = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :m LIMIT 5")
-    rowids: list[int] = list((await session.execute(stmt, {"m": match})).scalars())
-    return rowids
+    sql = "SELECT rowid FROM items_fts WHERE items_fts MATCH :m LIMIT 5"
+    return [row["rowid"] for row in await reader.rows(sql, {"m": match})]
 
 
-async def measure(sessions: Sessions, search: Search, query: str, repeat: int) -> list[float]:
+async def measure(reader: Reader, search: Search, query: str, repeat: int) -> list[float]:
     samples = []
-    async with sessions() as session:
-        await search(session, query)  # warm: page cache, statement cache
-        for _ in range(repeat):
-            start = time.perf_counter()
-            await search(session, query)
-            samples.append((time.perf_counter() - start) * 1000)
+    await search(reader, query)  # warm: page cache, statement cache
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await search(reader, query)
+        samples.append((time.perf_counter() - start) * 1000)
     return samples
 
 
 async def run_queries(path: str, repeat: int) -> tuple[list[Row], list[float], list[float]]:
+    """Both sides through the reader the bot uses for this database."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    sessions = create_sessionmaker(engine)
+    reader = open_reader(create_sessionmaker(engine))
     rows: list[Row] = []
     all_subject: list[float] = []
     all_base: list[float] = []
     try:
         for kind, query in QUERIES:
-            async with sessions() as session:
-                hits = len(await subject_search(session, query))
+            hits = len(await subject_search(reader, query))
             # Alternate subject and baseline in rounds so drift hits both alike.
             subject_ms: list[float] = []
             base_ms: list[float] = []
             for _ in range(3):
-                subject_ms += await measure(sessions, subject_search, query, repeat // 3 or 1)
-                base_ms += await measure(sessions, baseline_search, query, repeat // 3 or 1)
+                subject_ms += await measure(reader, subject_search, query, repeat // 3 or 1)
+                base_ms += await measure(reader, baseline_search, query, repeat // 3 or 1)
             all_subject += subject_ms
             all_base += base_ms
             rows.append(row(f"{kind}: {query}", hits, subject_ms, base_ms))
     finally:
+        await reader.close()
         await engine.dispose()
     return rows, all_subject, all_base
 

@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.reader import open_reader
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
 from masthead.errors import MastheadTree
@@ -53,6 +54,8 @@ class Masthead(commands.AutoShardedBot):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.reader_cache = ReaderCache(sessionmaker, settings.newsletter_name)
+        # Search's statements, one thread hop each on SQLite instead of a session's five.
+        self.reader = open_reader(sessionmaker)
 
     async def setup_hook(self) -> None:
         # Buttons and menus whose custom ids carry their record: alive after restarts.
@@ -67,6 +70,10 @@ class Masthead(commands.AutoShardedBot):
             await self.load_extension(extension)
         assert self.application_id is not None
         await sync_if_changed(self.tree, self.sessionmaker, self.application_id)
+
+    async def close(self) -> None:
+        await super().close()
+        await self.reader.close()
 
     def issues_changed(self) -> None:
         """Issues were published or deliveries queued: drop cached answers, wake the worker."""

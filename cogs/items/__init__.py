@@ -83,8 +83,7 @@ class Items(commands.Cog):
             if found is None:
                 raise UserError(f"No published issue matches {issue[:50]!r}.")
             month = found.month
-        async with self.bot.sessionmaker() as session:
-            hits = await search_items(session, query, newsletter=newsletter, month=month)
+        hits = await search_items(self.bot.reader, query, newsletter=newsletter, month=month)
         shown = neutralize_mentions(" ".join(query.split()))[:100]
         if not hits:
             raise UserError(f"Nothing found for “{shown}”. Try fewer or other words.")

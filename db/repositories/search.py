@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Row, bindparam, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.reader import Reader, Row
 
 MAX_QUERY_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -141,7 +142,7 @@ async def index_cjk(session: AsyncSession, issue_id: int) -> None:
 
 
 async def search_items(
-    session: AsyncSession,
+    reader: Reader,
     query: str,
     *,
     newsletter: str,
@@ -152,33 +153,32 @@ async def search_items(
     words, cjk = query_terms(query), cjk_terms(query)
     if not words and not cjk:
         return []
-    dialect = session.get_bind().dialect.name
     hits: list[SearchHit] = []
     if words:
-        search = _search_sqlite if dialect == "sqlite" else _search_postgres
-        hits = await search(session, words, newsletter, month, limit)
+        search = _search_sqlite if reader.dialect == "sqlite" else _search_postgres
+        hits = await search(reader, words, newsletter, month, limit)
     if cjk and len(hits) < limit:
         seen = {h.item_id for h in hits}
-        extra = await _search_substrings(session, cjk, newsletter, month, limit, dialect)
+        extra = await _search_substrings(reader, cjk, newsletter, month, limit)
         hits += [h for h in extra if h.item_id not in seen][: limit - len(hits)]
     return hits
 
 
 async def _search_sqlite(
-    session: AsyncSession, words: list[str], newsletter: str, month: str | None, limit: int
+    reader: Reader, words: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     # Every term double-quoted: FTS5 then reads it as a plain string, never as syntax.
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-    hits = await _ranked_sqlite(session, match, newsletter, month, limit)
+    hits = await _ranked_sqlite(reader, match, newsletter, month, limit)
     if not hits and len(words) > 1:
         # No item has every word: fall back to any word, still ranked.
         any_word = " OR ".join(match.split(" "))
-        hits = await _ranked_sqlite(session, any_word, newsletter, month, limit)
+        hits = await _ranked_sqlite(reader, any_word, newsletter, month, limit)
     return hits
 
 
 async def _ranked_sqlite(
-    session: AsyncSession, match: str, newsletter: str, month: str | None, limit: int
+    reader: Reader, match: str, newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     """The best `limit` items for an FTS5 query, by bm25 then newest.
 
@@ -201,31 +201,31 @@ async def _ranked_sqlite(
     params = {"match": match, "newsletter": newsletter, "month": month, "limit": limit}
     if month is None:
         candidates = {**params, "candidates": SQLITE_CANDIDATES, "scan": SQLITE_SCAN}
-        rows = (await session.execute(text(_SQLITE_CANDIDATES), candidates)).all()
+        rows = await reader.rows(_SQLITE_CANDIDATES, candidates)
         if _candidates_decide(rows, limit):
             return [_hit(row) for row in rows]
-    return await _fetch(session, _SQLITE_FULL, **params)
+    return await _fetch(reader, _SQLITE_FULL, **params)
 
 
-def _candidates_decide(rows: Sequence[Row[Any]], limit: int) -> bool:
+def _candidates_decide(rows: Sequence[Row], limit: int) -> bool:
     """Whether the candidates' answer is the one the full query gives within the scan."""
-    if len(rows) == limit and all(r.score < r.cutoff for r in rows):
+    if len(rows) == limit and all(r["score"] < r["cutoff"] for r in rows):
         return True
-    if not rows or rows[0].matched >= SQLITE_CANDIDATES:
+    if not rows or rows[0]["matched"] >= SQLITE_CANDIDATES:
         return False
     # Every scanned match was joined: the answer is whole if the scan saw every match
     # or if it still filled the page.
-    return rows[0].scanned < SQLITE_SCAN or len(rows) == limit
+    return rows[0]["scanned"] < SQLITE_SCAN or len(rows) == limit
 
 
 async def _search_postgres(
-    session: AsyncSession, words: list[str], newsletter: str, month: str | None, limit: int
+    reader: Reader, words: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     params: dict[str, object] = {"newsletter": newsletter, "month": month, "limit": limit}
     params.update({f"w{n}": w for n, w in enumerate(words)})
-    hits = await _fetch(session, _postgres_sql(len(words), "&&"), **params)
+    hits = await _fetch(reader, _postgres_sql(len(words), "&&"), **params)
     if not hits and len(words) > 1:
-        hits = await _fetch(session, _postgres_sql(len(words), "||"), **params)
+        hits = await _fetch(reader, _postgres_sql(len(words), "||"), **params)
     return hits
 
 
@@ -264,12 +264,7 @@ def _cjk_match(terms: list[str]) -> str:
 
 
 async def _search_substrings(
-    session: AsyncSession,
-    terms: list[str],
-    newsletter: str,
-    month: str | None,
-    limit: int,
-    dialect: str,
+    reader: Reader, terms: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     conditions = " OR ".join(
         f"(i.title LIKE :t{n} ESCAPE '\\' OR i.body LIKE :t{n} ESCAPE '\\')"
@@ -279,7 +274,7 @@ async def _search_substrings(
     items = "items i"
     # The FTS5 tokenizer drops CJK punctuation such as "・", so a term holding any
     # can only be found by reading the bodies, as before the index.
-    if dialect == "sqlite" and all(term.isalnum() for term in terms):
+    if reader.dialect == "sqlite" and all(term.isalnum() for term in terms):
         # Read only the items the bigram index names, not every body. CROSS JOIN fixes
         # the join order: left to itself SQLite walks all the newsletter's issues by
         # month and tests each item against the index.
@@ -295,24 +290,23 @@ async def _search_substrings(
         ORDER BY s.month DESC, i.number
         LIMIT :limit
     """
-    return await _fetch(session, sql, newsletter=newsletter, month=month, limit=limit, **params)
+    return await _fetch(reader, sql, newsletter=newsletter, month=month, limit=limit, **params)
 
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def _fetch(session: AsyncSession, sql: str, **params: object) -> list[SearchHit]:
-    stmt = text(sql).bindparams(*(bindparam(k) for k in params))
-    return [_hit(row) for row in (await session.execute(stmt, params)).all()]
+async def _fetch(reader: Reader, sql: str, **params: object) -> list[SearchHit]:
+    return [_hit(row) for row in await reader.rows(sql, params)]
 
 
-def _hit(row: Row[Any]) -> SearchHit:
+def _hit(row: Row) -> SearchHit:
     return SearchHit(
-        item_id=row.id,
-        month=row.month,
-        issue_title=row.issue_title,
-        number=row.number,
-        title=row.title,
-        snippet=" ".join((row.snippet or "").split()),
+        item_id=row["id"],
+        month=row["month"],
+        issue_title=row["issue_title"],
+        number=row["number"],
+        title=row["title"],
+        snippet=" ".join((row["snippet"] or "").split()),
     )

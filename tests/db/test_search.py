@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import issues
 from db.repositories.search import search_items
+from tests.db.search_helpers import open_reader
 
 Sessions = async_sessionmaker[AsyncSession]
 NEWSLETTER = "This Month in China"
@@ -45,8 +46,8 @@ async def _publish(sessionmaker: Sessions, month: str, items: list[tuple[str, st
 
 
 async def _search(sessionmaker: Sessions, query: str, month: str | None = None) -> list[str]:
-    async with sessionmaker() as session:
-        hits = await search_items(session, query, newsletter=NEWSLETTER, month=month)
+    async with open_reader(sessionmaker) as reader:
+        hits = await search_items(reader, query, newsletter=NEWSLETTER, month=month)
     return [f"{h.month}#{h.number}" for h in hits]
 
 
@@ -57,8 +58,8 @@ async def test_title_match_ranks_above_body_match(sessionmaker: Sessions) -> Non
 
 async def test_snippet_marks_the_matched_words(sessionmaker: Sessions) -> None:
     await _publish(sessionmaker, "2023-12", ITEMS)
-    async with sessionmaker() as session:
-        hits = await search_items(session, "scaffold", newsletter=NEWSLETTER)
+    async with open_reader(sessionmaker) as reader:
+        hits = await search_items(reader, "scaffold", newsletter=NEWSLETTER)
     assert len(hits) == 1 and "**scaffold**" in hits[0].snippet
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import issues, search
 from db.repositories.search import search_items
+from tests.db.search_helpers import open_reader
 
 Sessions = async_sessionmaker[AsyncSession]
 NEWSLETTER = "This Month in China"
@@ -31,8 +32,8 @@ async def _store(sessionmaker: Sessions, newsletter: str, month: str, titles: li
 
 
 async def _ranked(sessionmaker: Sessions, query: str) -> list[tuple[str, int]]:
-    async with sessionmaker() as session:
-        hits = await search_items(session, query, newsletter=NEWSLETTER)
+    async with open_reader(sessionmaker) as reader:
+        hits = await search_items(reader, query, newsletter=NEWSLETTER)
     return [(h.month, h.number) for h in hits]
 
 

@@ -15,6 +15,7 @@ from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from db.repositories import issues
 from db.repositories.search import cjk_bigrams, search_items
+from tests.db.search_helpers import open_reader
 
 Sessions = async_sessionmaker[AsyncSession]
 NEWSLETTER = "This Month in China"
@@ -48,8 +49,8 @@ async def _publish(sessionmaker: Sessions, month: str, items: list[tuple[str, st
 
 
 async def _search(sessionmaker: Sessions, query: str) -> list[str]:
-    async with sessionmaker() as session:
-        hits = await search_items(session, query, newsletter=NEWSLETTER)
+    async with open_reader(sessionmaker) as reader:
+        hits = await search_items(reader, query, newsletter=NEWSLETTER)
     return [f"{h.month}#{h.number}" for h in hits]
 
 

@@ -1,0 +1,127 @@
+"""Readers: the SQLite one sees every commit, never writes, and answers exactly what a
+session would; the bot gets the cheapest reader its database allows."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db import migrate
+from db.engine import create_engine, create_sessionmaker
+from db.reader import SessionReader, SqliteReader, open_reader
+from db.repositories import issues
+from db.repositories.search import search_items
+
+Sessions = async_sessionmaker[AsyncSession]
+NEWSLETTER = "This Month in China"
+COUNT_PUBLISHED = "SELECT count(*) AS n FROM issues WHERE status = 'published'"
+
+
+async def _publish(sessionmaker: Sessions, month: str, titles: list[str]) -> None:
+    data = issues.IssueData(
+        newsletter=NEWSLETTER,
+        month=month,
+        title=month,
+        document_json="{}",
+        content_hash=month,
+        items=[
+            issues.ItemData(n, title, f"{title}. 中国芯片 and more.", title, None, None)
+            for n, title in enumerate(titles, start=1)
+        ],
+    )
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, data)
+        await issues.mark_published(session, issue)
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'reader.db'}")
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_reader(sqlite_engine: AsyncEngine) -> AsyncIterator[SqliteReader]:
+    reader = open_reader(create_sessionmaker(sqlite_engine))
+    assert isinstance(reader, SqliteReader)
+    yield reader
+    await reader.close()
+
+
+async def test_sees_what_was_committed_after_its_last_read(
+    sqlite_engine: AsyncEngine, sqlite_reader: SqliteReader
+) -> None:
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    assert await sqlite_reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
+    await _publish(sessionmaker, "2023-12", ["DRAM chips"])
+    assert await sqlite_reader.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
+    hits = await search_items(sqlite_reader, "DRAM", newsletter=NEWSLETTER)
+    assert [h.title for h in hits] == ["DRAM chips"]
+
+
+async def test_refuses_to_write(sqlite_reader: SqliteReader) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await sqlite_reader.rows("DELETE FROM issues", {})
+
+
+@pytest.mark.parametrize(
+    ("query", "finds"),
+    [
+        ("DRAM", True),
+        ("chips plant", True),
+        ('"DRAM" OR NOT', True),
+        ("芯片", True),
+        ("中国芯片 DRAM", True),
+        ("plant", True),
+        ("Ξ 🚀", False),
+    ],
+)
+async def test_answers_what_a_session_answers(
+    sqlite_engine: AsyncEngine, query: str, finds: bool
+) -> None:
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    await _publish(sessionmaker, "2023-11", ["Chip plant opens", "DRAM prices"])
+    await _publish(sessionmaker, "2023-12", ["DRAM chips", "A plant for chips", "Rain"])
+    direct, session = SqliteReader(str(sqlite_engine.url.database)), SessionReader(sessionmaker)
+    try:
+        mine = await search_items(direct, query, newsletter=NEWSLETTER)
+        theirs = await search_items(session, query, newsletter=NEWSLETTER)
+    finally:
+        await direct.close()
+    assert mine == theirs
+    assert bool(mine) is finds
+
+
+async def test_closing_twice_is_harmless(sqlite_reader: SqliteReader) -> None:
+    await sqlite_reader.rows(COUNT_PUBLISHED, {})
+    await sqlite_reader.close()
+    await sqlite_reader.close()
+
+
+async def test_an_in_memory_database_is_read_through_the_pool() -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        reader = open_reader(create_sessionmaker(engine))
+        assert isinstance(reader, SessionReader)
+        assert await reader.rows("SELECT 1 AS one", {}) == [{"one": 1}]
+    finally:
+        await engine.dispose()
+
+
+async def test_the_bot_reads_through_the_cheapest_reader(
+    backend: str, sessionmaker: Sessions
+) -> None:
+    reader = open_reader(sessionmaker)
+    try:
+        expected = SqliteReader if backend == "sqlite" else SessionReader
+        assert type(reader) is expected
+        await _publish(sessionmaker, "2023-12", ["DRAM chips"])
+        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
+    finally:
+        await reader.close()
