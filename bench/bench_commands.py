@@ -171,6 +171,17 @@ async def throughput(
     return len(server.readers) * per_user / (time.perf_counter() - start)
 
 
+def settle() -> None:
+    """Start a timed phase with the cyclic GC's generations empty.
+
+    Everything alive now (the emulator's parsed OpenAPI spec and its growing request log
+    above all) is long-lived; left in the generations, it is rescanned in 80-200 ms
+    pauses that land in whichever bot's phase happens to be running.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     fake = FakeDiscord()
     await fake.start()
@@ -188,19 +199,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for command in COMMANDS.values():  # warm-up: caches, pools, first-call costs
                 await latencies(fake, mine, command, args.warmup)
             await latencies(fake, base, PING, args.warmup)
-            # Everything built so far (the emulator's parsed OpenAPI spec above all) is
-            # long-lived: without this, the cyclic GC rescans it in 80-200 ms pauses that
-            # land in whichever bot's round happens to be running.
-            gc.collect()
-            gc.freeze()
 
             bot, baseline = Samples(), Samples()
             mixed = list(COMMANDS.values())
             for _ in range(args.rounds):
                 for label, command in COMMANDS.items():
+                    settle()
                     bot.add(label, await latencies(fake, mine, command, args.samples))
+                    settle()
                     baseline.add(label, await latencies(fake, base, PING, args.samples))
+                settle()
                 bot.throughput.append(await throughput(fake, mine, mixed, args.per_user))
+                settle()
                 baseline.throughput.append(await throughput(fake, base, [PING], args.per_user))
             await stop_all(runners, engines)  # before the database file goes
     finally:

@@ -4,14 +4,17 @@ A query through an AsyncSession on SQLite costs about 0.5 ms before SQLite does 
 work: aiosqlite runs every DBAPI call on the connection's thread, and SQLAlchemy makes
 five of them per statement (cursor, execute, fetch, close, and the rollback when the
 connection goes back to the pool), each a round trip between the event loop and that
-thread. `SqliteReader` makes one. PostgreSQL's driver is natively async, so there a
-short session per query (`SessionReader`) is already cheap.
+thread. `SqliteReader` makes none for a fast statement and one for a slow one.
+PostgreSQL's driver is natively async, so there a short session per query
+(`SessionReader`) is already cheap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -21,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 
+log = logging.getLogger(__name__)
+
 Row = dict[str, Any]
+INLINE_BUDGET_SECONDS = 0.002  # the longest a read may hold the event loop
+_STEPS_PER_BUDGET_CHECK = 1000  # SQLite VM steps: tens of microseconds
+_MOVE_TO_THREAD = {"SQLITE_INTERRUPT", "SQLITE_BUSY", "SQLITE_LOCKED"}
 
 
 class Reader(Protocol):
@@ -59,52 +67,84 @@ class SessionReader:
 
 
 class SqliteReader:
-    """SQLite: one connection of its own, on a thread of its own, that only reads.
+    """SQLite: connections of its own that only read; most statements run in place.
 
-    Each statement runs in autocommit mode, so it sees everything committed before it
-    started, by this process or any other. Statements queue for the one thread; search
-    statements take well under a millisecond (see bench/bench_search.py).
+    A statement first runs on the event loop's thread under a time budget. Search takes
+    ~0.05 ms on a small archive and a few ms on 100,000 items, while handing a statement
+    to a thread costs about as much again in wake-ups, plus the GIL passed back and forth
+    while the loop is busy (a third of the throughput in bench_commands). A statement
+    that outruns the budget, or finds the database busy, is interrupted and run again on
+    the reader's own thread, where it may take as long as it needs: the loop never stalls
+    for longer than the budget. Statements run in autocommit mode, so each sees all that
+    was committed before it started, by this process or any other.
     """
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, inline_budget: float = INLINE_BUDGET_SECONDS) -> None:
         self.path = path
+        self.inline_budget = inline_budget
+        self.moved = 0  # statements that had to go to the thread
+        self._inline: sqlite3.Connection | None = None
+        self._deadline = 0.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
-        self._connection: sqlite3.Connection | None = None  # opened on the reader's thread
+        self._threaded: sqlite3.Connection | None = None  # opened and used on that thread
         self._closed = False
 
     async def rows(self, sql: str, params: Mapping[str, object]) -> list[Row]:
+        params = dict(params)
+        try:
+            return self._rows_inline(sql, params)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname not in _MOVE_TO_THREAD:
+                raise
+            log.debug("read moved to the reader thread (%s)", exc.sqlite_errorname)
+        self.moved += 1
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._rows, sql, dict(params))
+        return await loop.run_in_executor(self._executor, self._rows_threaded, sql, params)
 
     async def close(self) -> None:
-        """Close the connection and end the thread; closing twice is harmless."""
+        """Close both connections and end the thread; closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
+        if self._inline is not None:
+            self._inline.close()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._close)
+        await loop.run_in_executor(self._executor, self._close_threaded)
         self._executor.shutdown(wait=False)
 
-    def _rows(self, sql: str, params: dict[str, object]) -> list[Row]:
-        connection = self._connection or self._open()
-        cursor = connection.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    def _rows_inline(self, sql: str, params: dict[str, object]) -> list[Row]:
+        if self._inline is None:
+            # No busy wait here: a locked database goes to the thread instead.
+            self._inline = _connect(self.path, busy_timeout=0.0)
+            self._inline.set_progress_handler(self._over_budget, _STEPS_PER_BUDGET_CHECK)
+        self._deadline = time.perf_counter() + self.inline_budget
+        return _fetch(self._inline, sql, params)
 
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
-        connection.execute("PRAGMA query_only=ON")
-        self._connection = connection
-        return connection
+    def _over_budget(self) -> bool:
+        return time.perf_counter() > self._deadline  # true interrupts the statement
 
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    def _rows_threaded(self, sql: str, params: dict[str, object]) -> list[Row]:
+        if self._threaded is None:
+            self._threaded = _connect(self.path, busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        return _fetch(self._threaded, sql, params)
+
+    def _close_threaded(self) -> None:
+        if self._threaded is not None:
+            self._threaded.close()
+
+
+def _connect(path: str, *, busy_timeout: float) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    connection.execute("PRAGMA query_only=ON")
+    return connection
+
+
+def _fetch(connection: sqlite3.Connection, sql: str, params: dict[str, object]) -> list[Row]:
+    cursor = connection.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def open_reader(sessionmaker: async_sessionmaker[AsyncSession]) -> Reader:

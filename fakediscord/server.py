@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -79,7 +78,9 @@ class Emulator:
         self.interactions = interactions.Interactions(self)
         self.base_url = ""
         self._runner: web.AppRunner | None = None
-        self._changed = asyncio.Event()
+        # wait_until's waiters: each is woken only when its own predicate holds.
+        self._waiters: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._check_scheduled = False
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -115,14 +116,36 @@ class Emulator:
     # change notification ----------------------------------------------------------------
 
     def notify(self) -> None:
-        """Wake everyone waiting in :meth:`wait_until` (state changed)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        """State changed: test the waiters of :meth:`wait_until` once the change is whole.
+
+        Each waiter is tested here, not woken to test itself: waking every waiter on every
+        change made a run of concurrent commands cost the emulator waiters x changes."""
+        if not self._check_scheduled:
+            self._check_scheduled = True
+            asyncio.get_running_loop().call_soon(self._check_waiters)
+
+    def _check_waiters(self) -> None:
+        self._check_scheduled = False
+        waiting = []
+        for predicate, future in self._waiters:
+            if future.done():
+                continue
+            try:
+                result = predicate()
+            except Exception as exc:  # the waiter raises it, as if it had tested itself
+                future.set_exception(exc)
+                continue
+            if result:
+                future.set_result(result)
+            else:
+                waiting.append((predicate, future))
+        self._waiters = waiting
 
     async def wait_until(
         self, predicate: Callable[[], Any], what: str, *, slow: bool = False
     ) -> Any:
-        """Poll ``predicate`` on every state change until truthy; fail after
+        """Until ``predicate`` is truthy, tested on every state change and every 50 ms (for
+        conditions outside the emulator, like a bot process exiting); fail after
         ``self.timeout`` seconds (``self.ready_timeout`` for ``slow`` waits like start-up)."""
         timeout = self.ready_timeout if slow else self.timeout
         deadline = time.monotonic() + timeout
@@ -133,8 +156,16 @@ class Emulator:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"fakediscord: timed out after {timeout}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            waiter = (predicate, future)
+            self._waiters.append(waiter)
+            try:
+                return await asyncio.wait_for(future, min(remaining, 0.05))
+            except TimeoutError:
+                continue
+            finally:
+                if future.cancelled() and waiter in self._waiters:  # timed out, or cancelled
+                    self._waiters.remove(waiter)
 
     def record_violation(self, method: str, path: str, err: DiscordError) -> None:
         violation = Violation(

@@ -3,7 +3,9 @@ session would; the bot gets the cheapest reader its database allows."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.reader import SessionReader, SqliteReader, open_reader
+from db.reader import Row, SessionReader, SqliteReader, open_reader
 from db.repositories import issues
 from db.repositories.search import search_items
 
@@ -125,3 +127,72 @@ async def test_the_bot_reads_through_the_cheapest_reader(
         assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
     finally:
         await reader.close()
+
+
+COUNT_TO = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n)"
+COUNT_TO += " SELECT count(*) AS n FROM c"
+
+
+async def _longest_stall(
+    reader: SqliteReader, sql: str, params: dict[str, object]
+) -> tuple[list[Row], float, float]:
+    """(rows, seconds the read took, the longest the event loop went unserved meanwhile)."""
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    try:
+        rows = await reader.rows(sql, params)
+    finally:
+        took = time.perf_counter() - started
+        ticking.cancel()
+    return rows, took, max(gaps)
+
+
+async def test_a_fast_read_runs_in_place(sqlite_reader: SqliteReader) -> None:
+    assert await sqlite_reader.rows(COUNT_TO, {"n": 100}) == [{"n": 100}]
+    assert sqlite_reader.moved == 0
+
+
+async def test_a_slow_read_moves_to_the_thread_and_the_loop_goes_on(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    reader = SqliteReader(str(sqlite_engine.url.database), inline_budget=0.005)
+    try:
+        rows, took, stall = await _longest_stall(reader, COUNT_TO, {"n": 3_000_000})
+    finally:
+        await reader.close()
+    assert rows == [{"n": 3_000_000}]
+    assert reader.moved == 1
+    assert took > 0.2  # long enough that running it in place would show
+    assert stall < 0.1
+
+
+async def test_a_locked_database_is_waited_for_on_the_thread(sqlite_engine: AsyncEngine) -> None:
+    path = str(sqlite_engine.url.database)
+    reader = SqliteReader(path)
+    # An exclusive-mode writer keeps every other connection out until it lets go; it can
+    # take the lock only while no other connection is open (WAL mode).
+    await sqlite_engine.dispose()
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    locker.execute("BEGIN EXCLUSIVE")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, locker.close)
+    try:
+        rows, took, stall = await _longest_stall(reader, COUNT_PUBLISHED, {})
+    finally:
+        locker.close()
+        await reader.close()
+    assert rows == [{"n": 0}]
+    assert reader.moved == 1
+    assert took > 0.2 and stall < 0.1
