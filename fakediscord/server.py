@@ -120,9 +120,14 @@ class Emulator:
 
         Each waiter is tested here, not woken to test itself: waking every waiter on every
         change made a run of concurrent commands cost the emulator waiters x changes."""
-        if not self._check_scheduled:
-            self._check_scheduled = True
-            asyncio.get_running_loop().call_soon(self._check_waiters)
+        if self._check_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # set-up code outside the loop: nobody can be waiting
+            return
+        self._check_scheduled = True
+        loop.call_soon(self._check_waiters)
 
     def _check_waiters(self) -> None:
         self._check_scheduled = False
