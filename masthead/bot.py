@@ -54,7 +54,8 @@ class Masthead(commands.AutoShardedBot):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.reader_cache = ReaderCache(sessionmaker, settings.newsletter_name)
-        # Search's statements, one thread hop each on SQLite instead of a session's five.
+        # Search's statements: on SQLite most run in place, not in a session's five hops
+        # to aiosqlite's thread (db/reader.py).
         self.reader = open_reader(sessionmaker)
 
     async def setup_hook(self) -> None:
