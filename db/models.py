@@ -113,6 +113,8 @@ class Delivery(Base):
     ping_role_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     thread_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    # Times the thread was deleted and opened anew: part of the nonces of the parts resent.
+    thread_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,9 +28,10 @@ from .interactions import (
     Interaction,
 )
 from .invoke import command_data, component_data, modal_data
-from .messages import event_json
+from .messages import delete_message, event_json
 from .models import Channel, ChannelType, Guild, Json, Member, Message, Role, User
 from .permissions import Overwrite
+from .rest import delete_channel
 from .results import InteractionResult
 from .server import Emulator, RequestRecord, Violation
 from .state import State
@@ -213,9 +214,12 @@ class FakeDiscord:
         return self.state.dm_channel(user)
 
     def delete_channel(self, channel: Channel) -> None:
-        channel.deleted = True
-        event = "THREAD_DELETE" if channel.type.is_thread else "CHANNEL_DELETE"
-        self._emit(event, channel.to_json(), channel.guild_id)
+        """A moderator deletes a channel or thread, with everything in it."""
+        delete_channel(self.emulator, channel)
+
+    def delete_message(self, message: Message) -> None:
+        """A moderator deletes a message (the bot receives MESSAGE_DELETE)."""
+        delete_message(self.emulator, message)
 
     def post_message(self, channel: Channel, user: User, content: str) -> Message:
         """A user writes in a channel (the bot receives MESSAGE_CREATE)."""

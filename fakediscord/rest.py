@@ -8,7 +8,7 @@ from . import errors
 from . import permissions as perms
 from .errors import field_error
 from .messages import create_message, delete_message, edit_message
-from .models import ChannelType, Json
+from .models import Channel, ChannelType, Json
 from .routing import Reply, Request, RouteTable, check_limits
 
 if TYPE_CHECKING:
@@ -131,6 +131,24 @@ async def get_channel(emu: Emulator, req: Request) -> Json:
     if channel.guild_id is not None:
         emu.state.require(channel, emu.state.bot.id, perms.VIEW_CHANNEL)
     return channel.to_json()
+
+
+@route("DELETE", "/channels/{channel_id}")
+async def remove_channel(emu: Emulator, req: Request) -> Json:
+    state = emu.state
+    channel = state.channel(req.id("channel_id"))
+    if channel.guild_id is None:
+        return channel.to_json()  # closing a DM: nothing the emulator keeps changes
+    needed = perms.MANAGE_THREADS if channel.type.is_thread else perms.MANAGE_CHANNELS
+    state.require(channel, state.bot.id, needed)
+    delete_channel(emu, channel)
+    return channel.to_json()
+
+
+def delete_channel(emu: Emulator, channel: Channel) -> None:
+    emu.state.delete_channel(channel)
+    event = "THREAD_DELETE" if channel.type.is_thread else "CHANNEL_DELETE"
+    emu.gateway.dispatch(event, channel.to_json(), channel.guild_id)
 
 
 @route("POST", "/users/@me/channels")

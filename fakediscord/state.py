@@ -169,6 +169,18 @@ class State:
         self.channel_messages[thread.id] = []
         return thread
 
+    def delete_channel(self, channel: Channel) -> None:
+        """Delete a channel as Discord does: its messages and threads go with it, and a
+        thread's starter message loses its link, so a new thread may be started there."""
+        channel.deleted = True
+        for message_id in self.channel_messages.get(channel.id, []):
+            self.messages[message_id].deleted = True
+        for thread in self.threads_of(channel):
+            self.delete_channel(thread)
+        starter = self.messages.get(channel.id)  # a thread started from a message has its id
+        if starter is not None and starter.thread_id == channel.id:
+            starter.thread_id = None
+
     def dm_channel(self, user: User) -> Channel:
         channel_id = self.dm_channels.get(user.id)
         if channel_id is not None:

@@ -6,6 +6,8 @@ after Discord accepts it; a restart picks up at the first part not sent. A part 
 the channel's recent history is searched for it (which works however long the bot was
 down), and it is resent with a nonce derived from (issue, channel, part) and
 `enforce_nonce`, so Discord answers with the first message instead of posting a second.
+A thread deleted under a delivery took its parts with it: when the delivery is resumed
+(or asked for again) they are posted again in a new thread, with nonces of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import discord
 
 from cogs.issues._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
 from cogs.issues._votes import vote_view_for
-from db.models import Delivery
+from db.models import Delivery, DeliveryPart
 from db.repositories import deliveries, issues
 from masthead.importing import load_document
 from newsletter.render import Part, render_issue
@@ -42,12 +44,18 @@ MAX_BACKOFF_SECONDS = 300.0
 HISTORY_SCAN = 50  # messages searched for a part that a crash may have sent
 CLOCK_SKEW = timedelta(minutes=5)
 THREAD_ALREADY_EXISTS = 160004  # Discord's code for a second thread on one message
+UNKNOWN_MESSAGE = 10008
 
 
-def part_nonce(issue_id: int, channel_id: int, part_key: str) -> str:
-    """Deterministic and at most 25 characters, as Discord requires of a nonce."""
-    digest = hashlib.sha256(f"{issue_id}:{channel_id}:{part_key}".encode()).hexdigest()
-    return digest[:25]
+def part_nonce(issue_id: int, channel_id: int, part_key: str, thread_round: int = 0) -> str:
+    """Deterministic and at most 25 characters, as Discord requires of a nonce.
+
+    A part posted again after its thread was deleted gets another one (`thread_round`),
+    or Discord could answer it with the deleted post: a new thread on the same header has
+    the deleted thread's id, and a header posted again goes to the same channel.
+    """
+    seed = f"{issue_id}:{channel_id}:{part_key}" + (f":{thread_round}" if thread_round else "")
+    return hashlib.sha256(seed.encode()).hexdigest()[:25]
 
 
 def process_share(bot: Masthead) -> float:
@@ -136,6 +144,8 @@ class DeliveryWorker:
             await deliveries.set_status(session, delivery.id, "delivering")
             done = await deliveries.sent_parts(session, delivery.id)
             item_ids = await issues.item_ids(session, issue.id)
+        if delivery.thread_id is not None:
+            delivery, done = await self._forget_deleted_thread(delivery, done)
         document = load_document(issue)
         parts = render_issue(document)
         thread_id = delivery.thread_id
@@ -233,7 +243,7 @@ class DeliveryWorker:
             content = f"<@&{delivery.ping_role_id}> {content or ''}".strip()
         view = vote_view_for(part, parts, item_ids)
         embeds = [discord.Embed.from_dict(e) for e in part.embeds]
-        nonce = part_nonce(delivery.issue_id, delivery.channel_id, part.key)
+        nonce = part_nonce(delivery.issue_id, delivery.channel_id, part.key, delivery.thread_round)
         await self._pacer.wait()
         try:
             if view is None:
@@ -251,6 +261,47 @@ class DeliveryWorker:
         except (discord.Forbidden, discord.NotFound) as exc:
             raise ChannelUnusable(_reason(exc)) from exc
         return message.id
+
+    async def _forget_deleted_thread(
+        self, delivery: Delivery, done: dict[str, DeliveryPart]
+    ) -> tuple[Delivery, dict[str, DeliveryPart]]:
+        """Resuming into a thread that was deleted (by a moderator) would fail for good: the
+        thread took its posts with it, so they are forgotten to be posted again in a new
+        one, and the header too if it was deleted, else the new thread opens on it."""
+        assert delivery.thread_id is not None
+        await self._pacer.wait()
+        try:
+            await self.bot.fetch_channel(delivery.thread_id)
+            return delivery, done
+        except discord.Forbidden:
+            return delivery, done  # the first send there fails and reports it
+        except discord.NotFound:
+            pass
+        header_id = done["header"].message_id  # the thread was opened on the sent header
+        assert header_id is not None
+        channel = self.bot.get_partial_messageable(delivery.channel_id)
+        await self._pacer.wait()
+        try:
+            await channel.fetch_message(header_id)
+            header_deleted = False
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_MESSAGE:
+                raise ChannelUnusable(_reason(exc)) from exc
+            header_deleted = True
+        except discord.Forbidden as exc:
+            raise ChannelUnusable(_reason(exc)) from exc
+        log.info(
+            "thread %s of delivery %s was deleted (header too: %s); posting in a new one",
+            delivery.thread_id,
+            delivery.id,
+            header_deleted,
+        )
+        async with self.bot.sessionmaker.begin() as session:
+            delivery = await deliveries.start_thread_over(
+                session, delivery.id, header_deleted=header_deleted
+            )
+            done = await deliveries.sent_parts(session, delivery.id)
+        return delivery, done
 
     async def _open_thread(
         self, delivery: Delivery, header_id: int, newsletter: str, title: str

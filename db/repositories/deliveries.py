@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, literal, select, update
+from sqlalchemy import Integer, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings
@@ -148,6 +148,26 @@ async def set_thread(session: AsyncSession, delivery_id: int, thread_id: int) ->
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id).values(thread_id=thread_id)
     )
+
+
+async def start_thread_over(
+    session: AsyncSession, delivery_id: int, *, header_deleted: bool
+) -> Delivery:
+    """Forget a deleted thread and the parts posted in it (gone with it), and the header
+    too if it was deleted, so the delivery posts them again. The round goes up, so the
+    parts posted again get nonces of their own."""
+    forget = delete(DeliveryPart).where(DeliveryPart.delivery_id == delivery_id)
+    if not header_deleted:
+        forget = forget.where(DeliveryPart.part_key != "header")
+    await session.execute(forget)
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(thread_id=None, thread_round=Delivery.thread_round + 1, updated_at=utcnow())
+    )
+    delivery = await get_delivery(session, delivery_id)
+    assert delivery is not None
+    return delivery
 
 
 async def failures_for_guild(session: AsyncSession, guild_id: int) -> list[Delivery]:

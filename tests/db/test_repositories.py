@@ -130,6 +130,26 @@ async def test_queueing_twice_returns_the_first_delivery(sessionmaker: Sessions)
     assert not created and again.id == delivery_id
 
 
+async def test_starting_a_thread_over_forgets_its_parts_and_counts_the_round(
+    sessionmaker: Sessions,
+) -> None:
+    _, delivery_id = await _delivered_part(sessionmaker)
+    async with sessionmaker.begin() as session:
+        delivery = await deliveries.get_delivery(session, delivery_id)
+        assert delivery is not None
+        await deliveries.set_thread(session, delivery_id, 99)
+        await deliveries.record_part_sent(
+            session, delivery, part_key="item:1", position=1, message_id=101
+        )
+    async with sessionmaker.begin() as session:
+        kept = await deliveries.start_thread_over(session, delivery_id, header_deleted=False)
+        assert (kept.thread_id, kept.thread_round) == (None, 1)
+        assert list(await deliveries.sent_parts(session, delivery_id)) == ["header"]
+        again = await deliveries.start_thread_over(session, delivery_id, header_deleted=True)
+        assert again.thread_round == 2
+        assert await deliveries.sent_parts(session, delivery_id) == {}
+
+
 async def test_one_vote_per_user_per_item(sessionmaker: Sessions) -> None:
     async with sessionmaker.begin() as session:
         issue, _ = await issues.store_issue(session, _issue())

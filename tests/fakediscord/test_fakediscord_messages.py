@@ -166,3 +166,32 @@ async def test_thread_without_message(world: World, raw) -> None:
 
     assert status == 200 and thread["type"] == 11
     assert [t.name for t in world.fake.threads(world.channel)] == ["notes"]
+
+
+async def test_deleted_thread_takes_its_messages_and_frees_its_starter(world: World, raw) -> None:
+    channel = f"/channels/{world.channel.id}"
+    _, header = await raw("POST", f"{channel}/messages", json={"content": "header"})
+    start = f"{channel}/messages/{header['id']}/threads"
+    _, thread = await raw("POST", start, json={"name": "December"})
+    _, item = await raw("POST", f"/channels/{thread['id']}/messages", json={"content": "item 1"})
+
+    status, deleted = await raw("DELETE", f"/channels/{thread['id']}")
+
+    assert status == 200 and deleted["id"] == thread["id"]
+    assert (await raw("GET", f"/channels/{thread['id']}"))[1]["code"] == 10003
+    _, starter = await raw("GET", f"{channel}/messages/{header['id']}")
+    assert "thread" not in starter
+    # Discord lets a message whose thread was deleted start another, again under its id.
+    status, again = await raw("POST", start, json={"name": "December, again"})
+    assert status == 200 and again["id"] == header["id"]
+    listed = await raw("GET", f"/channels/{again['id']}/messages")
+    assert listed == (200, [])
+    gone = await raw("GET", f"/channels/{again['id']}/messages/{item['id']}")
+    assert gone[1]["code"] == 10008
+
+
+async def test_deleting_a_channel_needs_manage_channels(world: World, raw) -> None:
+    status, body = await raw("DELETE", f"/channels/{world.channel.id}")
+
+    assert (status, body["code"]) == (403, 50013)
+    assert world.fake.state.channel(world.channel.id) is world.channel
