@@ -27,7 +27,7 @@ from db.engine import SQLITE_BUSY_TIMEOUT_MS
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-INLINE_BUDGET_SECONDS = 0.002  # the longest a read may hold the event loop
+INLINE_BUDGET_SECONDS = 0.0005  # the longest a read may hold the event loop
 _STEPS_PER_BUDGET_CHECK = 1000  # SQLite VM steps: tens of microseconds
 _MOVE_TO_THREAD = {"SQLITE_INTERRUPT", "SQLITE_BUSY", "SQLITE_LOCKED"}
 
