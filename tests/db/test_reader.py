@@ -15,29 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from db.reader import Row, SessionReader, SqliteReader, open_reader
-from db.repositories import issues
 from db.repositories.search import search_items
+from tests.db.search_helpers import NEWSLETTER, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
-NEWSLETTER = "This Month in China"
 COUNT_PUBLISHED = "SELECT count(*) AS n FROM issues WHERE status = 'published'"
 
 
 async def _publish(sessionmaker: Sessions, month: str, titles: list[str]) -> None:
-    data = issues.IssueData(
-        newsletter=NEWSLETTER,
-        month=month,
-        title=month,
-        document_json="{}",
-        content_hash=month,
-        items=[
-            issues.ItemData(n, title, f"{title}. 中国芯片 and more.", title, None, None)
-            for n, title in enumerate(titles, start=1)
-        ],
-    )
-    async with sessionmaker.begin() as session:
-        issue, _ = await issues.store_issue(session, data)
-        await issues.mark_published(session, issue)
+    items = [(title, f"{title}. 中国芯片 and more.") for title in titles]
+    await publish_items(sessionmaker, month, items)
 
 
 @pytest.fixture

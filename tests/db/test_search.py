@@ -7,10 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import issues
 from db.repositories.search import search_items
-from tests.db.search_helpers import open_reader
+from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
-NEWSLETTER = "This Month in China"
 
 ITEMS = [
     (
@@ -28,23 +27,6 @@ ITEMS = [
 ]
 
 
-async def _publish(sessionmaker: Sessions, month: str, items: list[tuple[str, str]]) -> None:
-    data = issues.IssueData(
-        newsletter=NEWSLETTER,
-        month=month,
-        title=month,
-        document_json="{}",
-        content_hash=month,
-        items=[
-            issues.ItemData(number=n, title=t, body=b, summary=b, take=None, url=None)
-            for n, (t, b) in enumerate(items, start=1)
-        ],
-    )
-    async with sessionmaker.begin() as session:
-        issue, _ = await issues.store_issue(session, data)
-        await issues.mark_published(session, issue)
-
-
 async def _search(sessionmaker: Sessions, query: str, month: str | None = None) -> list[str]:
     async with open_reader(sessionmaker) as reader:
         hits = await search_items(reader, query, newsletter=NEWSLETTER, month=month)
@@ -52,31 +34,31 @@ async def _search(sessionmaker: Sessions, query: str, month: str | None = None) 
 
 
 async def test_title_match_ranks_above_body_match(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "DRAM") == ["2023-12#1", "2023-12#2"]
 
 
 async def test_snippet_marks_the_matched_words(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     async with open_reader(sessionmaker) as reader:
         hits = await search_items(reader, "scaffold", newsletter=NEWSLETTER)
     assert len(hits) == 1 and "**scaffold**" in hits[0].snippet
 
 
 async def test_stemmed_words_match(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "engineer") == ["2023-12#2"]
 
 
 async def test_all_words_preferred_then_any_word(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "Tesla electric") == ["2023-12#2"]
     assert set(await _search(sessionmaker, "Tesla hydrogen")) == {"2023-12#2", "2023-12#3"}
 
 
 async def test_search_is_limited_to_one_issue_when_asked(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
-    await _publish(sessionmaker, "2024-01", [("DRAM prices rise", "Memory is dearer.")])
+    await publish_items(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2024-01", [("DRAM prices rise", "Memory is dearer.")])
     assert await _search(sessionmaker, "DRAM", month="2024-01") == ["2024-01#1"]
     assert len(await _search(sessionmaker, "DRAM")) == 3
 
@@ -96,7 +78,7 @@ async def test_drafts_are_not_searched(sessionmaker: Sessions) -> None:
 
 
 async def test_chinese_characters_match_as_substrings(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "芯片") == ["2023-12#3"]
 
 
@@ -117,12 +99,12 @@ async def test_chinese_characters_match_as_substrings(sessionmaker: Sessions) ->
     ],
 )
 async def test_any_query_text_is_safe(sessionmaker: Sessions, query: str) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     hits = await _search(sessionmaker, query)
     if "DRAM" in query:
         assert "2023-12#1" in hits
 
 
 async def test_query_without_words_finds_nothing(sessionmaker: Sessions) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "?!… 🚀") == []

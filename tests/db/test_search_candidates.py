@@ -6,29 +6,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import issues, search
+from db.repositories import search
 from db.repositories.search import search_items
-from tests.db.search_helpers import open_reader
+from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
-NEWSLETTER = "This Month in China"
 
 
 async def _store(sessionmaker: Sessions, newsletter: str, month: str, titles: list[str]) -> None:
-    data = issues.IssueData(
-        newsletter=newsletter,
-        month=month,
-        title=month,
-        document_json="{}",
-        content_hash=f"{newsletter}{month}",
-        items=[
-            issues.ItemData(n, title, f"{title}. More about chips.", title, None, None)
-            for n, title in enumerate(titles, start=1)
-        ],
-    )
-    async with sessionmaker.begin() as session:
-        issue, _ = await issues.store_issue(session, data)
-        await issues.mark_published(session, issue)
+    items = [(title, f"{title}. More about chips.") for title in titles]
+    await publish_items(sessionmaker, month, items, newsletter=newsletter)
 
 
 async def _ranked(sessionmaker: Sessions, query: str) -> list[tuple[str, int]]:

@@ -3,7 +3,6 @@ bigram index (`items_cjk`) narrows the items read and must never lose a match.""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.repositories import issues
 from db.repositories.search import cjk_bigrams, search_items
-from tests.db.search_helpers import open_reader
+from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
-NEWSLETTER = "This Month in China"
 
 ITEMS = [
     ("中国芯片产业报告", "Chips."),
@@ -26,26 +23,6 @@ ITEMS = [
     ("Nothing", "No CJK text at all."),
     ("Dots", "ア・イ"),
 ]
-
-
-def _issue(month: str, items: list[tuple[str, str]]) -> issues.IssueData:
-    return issues.IssueData(
-        newsletter=NEWSLETTER,
-        month=month,
-        title=month,
-        document_json="{}",
-        content_hash=hashlib.sha256(repr(items).encode()).hexdigest(),
-        items=[
-            issues.ItemData(number=n, title=t, body=b, summary=b, take=None, url=None)
-            for n, (t, b) in enumerate(items, start=1)
-        ],
-    )
-
-
-async def _publish(sessionmaker: Sessions, month: str, items: list[tuple[str, str]]) -> None:
-    async with sessionmaker.begin() as session:
-        issue, _ = await issues.store_issue(session, _issue(month, items), replace=True)
-        await issues.mark_published(session, issue)
 
 
 async def _search(sessionmaker: Sessions, query: str) -> list[str]:
@@ -76,15 +53,15 @@ def test_runs_become_bigrams_then_their_last_character() -> None:
 async def test_cjk_terms_match_as_substrings(
     sessionmaker: Sessions, query: str, expected: list[str]
 ) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, query) == expected
 
 
 async def test_replaced_and_deleted_items_are_searched_as_they_now_read(
     sessionmaker: Sessions,
 ) -> None:
-    await _publish(sessionmaker, "2023-12", ITEMS)
-    await _publish(sessionmaker, "2023-12", [("Cars", "人工智能"), ("Chips", "No CJK.")])
+    await publish_items(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", [("Cars", "人工智能"), ("Chips", "No CJK.")])
     assert await _search(sessionmaker, "芯片") == []
     assert await _search(sessionmaker, "智能") == ["2023-12#1"]
     assert await _search(sessionmaker, "・") == []
@@ -101,8 +78,8 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 async def test_index_holds_a_row_per_item_with_cjk(sqlite_engine: AsyncEngine) -> None:
     await migrate.upgrade(sqlite_engine)
     sessionmaker = create_sessionmaker(sqlite_engine)
-    await _publish(sessionmaker, "2023-12", ITEMS)
-    await _publish(sessionmaker, "2023-12", ITEMS[:2])  # items 3 and 4 deleted
+    await publish_items(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", ITEMS[:2])  # items 3 and 4 deleted
     async with sessionmaker() as session:
         rows = (await session.execute(text("SELECT rowid, bigrams FROM items_cjk"))).all()
         ids = (await session.execute(text("SELECT id FROM items ORDER BY number"))).scalars()
