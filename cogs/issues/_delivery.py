@@ -193,7 +193,8 @@ class DeliveryWorker:
         parts: list[Part],
     ) -> int:
         """Send one part unless a crash already did; record it either way."""
-        found = await self._find_posted(target, part, previous) if maybe_sent else None
+        place = "channel" if target == delivery.channel_id else "thread"
+        found = await self._find_posted(target, place, part, previous) if maybe_sent else None
         if found is None:
             async with self.bot.sessionmaker.begin() as session:
                 await deliveries.mark_part_sending(
@@ -206,7 +207,7 @@ class DeliveryWorker:
             )
         return found
 
-    async def _find_posted(self, target: int, part: Part, after: int) -> int | None:
+    async def _find_posted(self, target: int, place: str, part: Part, after: int) -> int | None:
         """The id of this part if it is already in the channel (sent just before a crash).
 
         Read oldest first from `after`: the part went out right after it, so however busy
@@ -224,6 +225,8 @@ class DeliveryWorker:
                     return message.id
         except discord.Forbidden:
             log.info("cannot read history in %s; relying on the nonce", target)
+        except discord.NotFound as exc:  # deleted while the bot was down: nowhere to post
+            raise ChannelUnusable(_reason(exc, place)) from exc
         return None
 
     async def _send(
@@ -259,7 +262,8 @@ class DeliveryWorker:
                     view=view,
                 )
         except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChannelUnusable(_reason(exc)) from exc
+            place = "channel" if target_id == delivery.channel_id else "thread"
+            raise ChannelUnusable(_reason(exc, place)) from exc
         return message.id
 
     async def _forget_deleted_thread(
@@ -329,7 +333,7 @@ def _embed_key(embed: Mapping[str, Any]) -> tuple[object, ...]:
     return (embed.get("title"), embed.get("description"), footer.get("text"))
 
 
-def _reason(exc: discord.HTTPException) -> str:
+def _reason(exc: discord.HTTPException, place: str = "channel") -> str:
     if isinstance(exc, discord.NotFound):
-        return f"channel not found (deleted?): {exc.text or exc.status}"[:300]
-    return f"missing permissions in the channel: {exc.text or exc.status}"[:300]
+        return f"{place} not found (deleted?): {exc.text or exc.status}"[:300]
+    return f"missing permissions in the {place}: {exc.text or exc.status}"[:300]

@@ -16,6 +16,7 @@ from tests.cogs.conftest import (
     make_world,
     subscribe,
     wait_delivered,
+    wait_for_failure,
 )
 from tests.cogs.test_publishing import sample_parts
 
@@ -73,3 +74,20 @@ async def test_header_is_found_after_a_busy_outage(
         fake_discord.post_message(world.news, world.reader, f"chatter {n}")
     masthead.issues_changed()
     await _assert_each_part_once(fake_discord, world)
+
+
+async def test_channel_deleted_during_an_outage_fails_the_delivery_with_its_reason(
+    fake_discord: FakeDiscord, masthead: Masthead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The header went out but was never recorded; before the worker looks for it in the
+    # channel's history, the channel is deleted. Retrying for ever would help nobody.
+    world = make_world(fake_discord)
+    await subscribe(fake_discord, world)
+    tried = crash_once_on(monkeypatch, call=1)
+    await import_and_publish(masthead)
+    await fake_discord.wait_until(lambda: tried() >= 1, "the simulated crash")
+    fake_discord.delete_channel(world.news)
+    masthead.issues_changed()
+    general = fake_discord.add_channel(world.guild, "general")
+    shown = await wait_for_failure(fake_discord, world, general)
+    assert shown.startswith(f"<#{world.news.id}>: channel not found")
