@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -52,7 +53,12 @@ async def run_bot(settings: Settings) -> None:
     try:
         await check_and_migrate(engine)
         async with Masthead(settings=settings, sessionmaker=create_sessionmaker(engine)) as bot:
-            await bot.start(token)
+            await bot.login(token)  # runs setup_hook: cogs loaded, command tree synced
+            # What exists now lives as long as the process: keep the cyclic GC from
+            # rescanning it (a full collection of these ~110,000 objects is a ~50 ms
+            # pause, landing in the middle of whatever command is being answered).
+            gc.freeze()
+            await bot.connect()
     finally:
         await engine.dispose()
 
