@@ -215,6 +215,7 @@ class DeliveryWorker:
         """
         channel = self.bot.get_partial_messageable(target)
         wanted = [_embed_key(e) for e in part.embeds]
+        await self._pacer.wait()  # one request: HISTORY_SCAN is within one page
         try:
             async for message in channel.history(
                 limit=HISTORY_SCAN, after=discord.Object(after), oldest_first=True
