@@ -5,6 +5,9 @@ quotes, operators and emoji can never make a query fail. Runs of CJK characters 
 split into words by either tokenizer, so they are matched as substrings instead; on SQLite
 an index of their character bigrams (`items_cjk`, kept by `index_cjk`) first narrows the
 items to read down to the few that can hold them.
+
+Searches read through a `db.reader.Reader` rather than a session: on SQLite that saves
+most of the cost of a search (see db/reader.py). Writing the index takes a session.
 """
 
 from __future__ import annotations
