@@ -11,6 +11,7 @@ one user at a time. Throughput is answered commands per second with --users read
 firing commands back to back. Rounds alternate bot and baseline after a warm-up.
 
 Usage: python bench/bench_commands.py [--quick] [--rounds N] [--samples N] [--users N]
+       [--database-url URL]
 Writes bench/out/commands.json and prints a table.
 """
 
@@ -191,7 +192,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             mine = server_for_shard(fake, MASTHEAD_SHARD, args.users, "Readers")
             base = server_for_shard(fake, BASELINE_SHARD, args.users, "Baseline")
-            runner, engine = await start_masthead(fake, f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}")
+            url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}"
+            runner, engine = await start_masthead(fake, url)
             runners.append(runner)
             engines.append(engine)
             runners.append(await start_baseline(fake, base))
@@ -278,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, help="concurrent readers for throughput")
     parser.add_argument("--per-user", type=int, help="commands per reader per round")
     parser.add_argument("--warmup", type=int, help="untimed commands of each kind first")
+    parser.add_argument(
+        "--database-url",
+        help="an empty database for Masthead (e.g. PostgreSQL); default: a temporary SQLite file",
+    )
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.samples = args.samples or (15 if args.quick else 100)

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Search structures that live outside the models (the FTS5 tables and their shadow
-# tables, the PostgreSQL expression index); autogenerate must not try to drop them.
-SEARCH_OBJECTS = ("items_fts", "items_cjk", "ix_items_search")
+# tables, PostgreSQL's stored tsvector and its index); autogenerate must not drop them.
+SEARCH_OBJECTS = ("items_fts", "items_cjk", "ix_items_search", "search_vector")
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -27,10 +27,6 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-
 TITLE_WEIGHT = 10.0  # bm25 column weights in SQLite
 BODY_WEIGHT = 1.0
 PG_WEIGHTS = "'{0, 0, 0.1, 1.0}'::float4[]"  # weights of D, C, B (body), A (title)
-PG_VECTOR = (
-    "setweight(to_tsvector('english', coalesce(i.title, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(i.body, '')), 'B')"
-)
 
 SQLITE_CANDIDATES = 64  # items ranked by score alone before any join (see _ranked_sqlite)
 SQLITE_SCAN = 2000  # the most recently stored matches that are ranked (see _ranked_sqlite)
@@ -242,10 +238,10 @@ def _postgres_sql(n_words: int, operator: str) -> str:
         FROM items i
         JOIN issues s ON s.id = i.issue_id
         CROSS JOIN (SELECT {query} AS q) AS terms
-        WHERE ({PG_VECTOR}) @@ q AND s.newsletter = :newsletter
+        WHERE i.search_vector @@ q AND s.newsletter = :newsletter
           AND s.status = 'published'
           AND (CAST(:month AS varchar) IS NULL OR s.month = :month)
-        ORDER BY ts_rank_cd({PG_WEIGHTS}, ({PG_VECTOR}), q) DESC, s.month DESC, i.number
+        ORDER BY ts_rank_cd({PG_WEIGHTS}, i.search_vector, q) DESC, s.month DESC, i.number
         LIMIT :limit
     """
 

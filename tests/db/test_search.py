@@ -108,3 +108,11 @@ async def test_any_query_text_is_safe(sessionmaker: Sessions, query: str) -> Non
 async def test_query_without_words_finds_nothing(sessionmaker: Sessions) -> None:
     await publish_items(sessionmaker, "2023-12", ITEMS)
     assert await _search(sessionmaker, "?!… 🚀") == []
+
+
+async def test_replaced_text_is_found_and_the_old_text_is_not(sessionmaker: Sessions) -> None:
+    # The index follows the text: FTS5 triggers on SQLite, a generated column on PostgreSQL.
+    await publish_items(sessionmaker, "2023-12", ITEMS)
+    await publish_items(sessionmaker, "2023-12", [("Graphene batteries", "Charge in minutes.")])
+    assert await _search(sessionmaker, "graphene") == ["2023-12#1"]
+    assert await _search(sessionmaker, "DRAM") == []
