@@ -4,9 +4,9 @@ A query through an AsyncSession on SQLite costs about 0.5 ms before SQLite does 
 work: aiosqlite runs every DBAPI call on the connection's thread, and SQLAlchemy makes
 five of them per statement (cursor, execute, fetch, close, and the rollback when the
 connection goes back to the pool), each a round trip between the event loop and that
-thread. `SqliteReader` makes none for a fast statement and one for a slow one.
-PostgreSQL's driver is natively async, so there a short session per query
-(`SessionReader`) is already cheap.
+thread. `SqliteReader` makes none for a fast statement and one for a slow one. On
+PostgreSQL (natively async) a session costs round trips to the server instead, which
+`PostgresReader` mostly avoids.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
 
@@ -30,6 +32,7 @@ Row = dict[str, Any]
 INLINE_BUDGET_SECONDS = 0.0005  # the longest a read may hold the event loop
 _STEPS_PER_BUDGET_CHECK = 1000  # SQLite VM steps: tens of microseconds
 _MOVE_TO_THREAD = {"SQLITE_INTERRUPT", "SQLITE_BUSY", "SQLITE_LOCKED"}
+READ_POOL_SIZE = 4  # PostgreSQL connections for reads, beside the engine's own pool
 
 
 class Reader(Protocol):
@@ -56,14 +59,52 @@ class SessionReader:
         return self._dialect
 
     async def rows(self, sql: str, params: Mapping[str, object]) -> list[Row]:
-        # Explicit bind parameters: asyncpg wants to know that `:month` may be NULL.
-        statement = text(sql).bindparams(*(bindparam(name) for name in params))
         async with self.sessionmaker() as session:
-            result = await session.execute(statement, dict(params))
+            result = await session.execute(_statement(sql, params), dict(params))
             return [dict(row) for row in result.mappings()]
 
     async def close(self) -> None:
         """Nothing of its own to close: the engine's pool is the owner's."""
+
+
+class PostgresReader:
+    """PostgreSQL: a small pool of its own, in autocommit mode, with no ping before use.
+
+    Through a session a read is four round trips to the server: the pool's liveness ping,
+    BEGIN, the statement and ROLLBACK (0.76 ms for `SELECT 1` here). Autocommit needs no
+    BEGIN or ROLLBACK, and instead of pinging every time, a statement that finds its
+    connection dead (the server restarted, say) is run once more on a fresh one: 0.24 ms.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: URL) -> None:
+        self._engine = create_async_engine(
+            url, isolation_level="AUTOCOMMIT", pool_size=READ_POOL_SIZE, max_overflow=0
+        )
+
+    async def rows(self, sql: str, params: Mapping[str, object]) -> list[Row]:
+        statement, values = _statement(sql, params), dict(params)
+        try:
+            return await self._rows(statement, values)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.info("a read connection was dead (%s); reading on a fresh one", exc.orig)
+            return await self._rows(statement, values)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def _rows(self, statement: TextClause, values: dict[str, object]) -> list[Row]:
+        async with self._engine.connect() as connection:
+            result = await connection.execute(statement, values)
+            return [dict(row) for row in result.mappings()]
+
+
+def _statement(sql: str, params: Mapping[str, object]) -> TextClause:
+    # Explicit bind parameters: asyncpg wants to know that `:month` may be NULL.
+    return text(sql).bindparams(*(bindparam(name) for name in params))
 
 
 class SqliteReader:
@@ -154,5 +195,7 @@ def open_reader(sessionmaker: async_sessionmaker[AsyncSession]) -> Reader:
     on_disk = database not in ("", ":memory:") and not database.startswith("file:")
     if url.get_backend_name() == "sqlite" and on_disk:
         return SqliteReader(database)
+    if url.get_backend_name() == "postgresql":
+        return PostgresReader(url)
     # An in-memory database exists only inside its own connections: go through the pool.
     return SessionReader(sessionmaker)

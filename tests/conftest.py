@@ -39,6 +39,26 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql` are about PostgreSQL alone. Like the backend parameter,
+    a SQLite-only pass leaves them out (the PostgreSQL pass runs them), and without a
+    server they are skipped with the reason."""
+    kept, left_out = [], []
+    for item in items:
+        if item.get_closest_marker("postgresql") is None:
+            kept.append(item)
+            continue
+        if ONLY_BACKEND == "sqlite":
+            left_out.append(item)
+            continue
+        if not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="TEST_DATABASE_URL is not set"))
+        kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database on the backend: a fresh SQLite file, or a wiped PG schema."""

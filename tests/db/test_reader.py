@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.reader import Row, SessionReader, SqliteReader, open_reader
+from db.reader import PostgresReader, Row, SessionReader, SqliteReader, open_reader
 from db.repositories.search import search_items
+from tests.conftest import PG_URL, reset_postgres
 from tests.db.search_helpers import NEWSLETTER, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -108,7 +110,7 @@ async def test_the_bot_reads_through_the_cheapest_reader(
 ) -> None:
     reader = open_reader(sessionmaker)
     try:
-        expected = SqliteReader if backend == "sqlite" else SessionReader
+        expected = SqliteReader if backend == "sqlite" else PostgresReader
         assert type(reader) is expected
         await _publish(sessionmaker, "2023-12", ["DRAM chips"])
         assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
@@ -183,3 +185,26 @@ async def test_a_locked_database_is_waited_for_on_the_thread(sqlite_engine: Asyn
     assert rows == [{"n": 0}]
     assert reader.moved == 1
     assert took > 0.2 and stall < 0.1
+
+
+@pytest.mark.postgresql
+async def test_postgres_reads_go_on_after_the_server_drops_every_connection() -> None:
+    assert PG_URL is not None
+    await reset_postgres(PG_URL)
+    engine = create_engine(PG_URL)
+    await migrate.upgrade(engine)
+    reader = open_reader(create_sessionmaker(engine))
+    try:
+        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
+        async with engine.connect() as admin:
+            killed = await admin.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert killed.scalar_one() >= 1  # the reader's own connection among them
+        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
+    finally:
+        await reader.close()
+        await engine.dispose()
