@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .document import IssueDocument, Item
-from .sentences import split_sentences
+from .sentences import PARAGRAPH_BREAK, split_sentences
 
 # Discord's documented limits.
 CONTENT_LIMIT = 2000
@@ -53,7 +53,7 @@ def split_text(text: str, limit: int) -> list[str]:
     if limit < 1:
         raise ValueError("limit must be positive")
     chunks: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
+    for paragraph in PARAGRAPH_BREAK.split(text.strip()):
         paragraph = paragraph.strip()
         if not paragraph:
             continue

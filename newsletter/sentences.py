@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+# Paragraphs of item text (as stored and rendered) are separated by blank lines.
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
 # Words that end with a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
     [
@@ -120,7 +123,7 @@ _NEXT_WORD = re.compile(r"[\"'“‘«(\[]?([\w’']+)")
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences; paragraphs (blank-line separated) never share a sentence."""
     sentences: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
+    for paragraph in PARAGRAPH_BREAK.split(text):
         for line in paragraph.split("\n"):
             line = " ".join(line.split())
             if line:

@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .sentences import split_sentences
+from .sentences import PARAGRAPH_BREAK, split_sentences
 from .textutil import TermWeights, content_terms, cosine
 
 __all__ = ["split_sentences", "summarize"]
@@ -72,7 +72,7 @@ def summarize(text: str, limit: int = 400, *, essay: bool = False) -> tuple[str,
 
 def _sentences(text: str) -> list[_Sentence]:
     result: list[_Sentence] = []
-    for p, paragraph in enumerate(re.split(r"\n\s*\n", text.strip())):
+    for p, paragraph in enumerate(PARAGRAPH_BREAK.split(text.strip())):
         for position, sentence in enumerate(split_sentences(paragraph)):
             result.append(_Sentence(sentence, p, position, len(result)))
     return result
@@ -93,7 +93,7 @@ def _leading(sentences: list[_Sentence], limit: int) -> list[_Sentence]:
 
 
 def _is_roundup(text: str) -> bool:
-    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paragraphs = [p for p in PARAGRAPH_BREAK.split(text) if p.strip()]
     terms = [content_terms(p) for p in paragraphs]
     weights = TermWeights(terms)
     vectors = [weights.vector(t) for t in terms]
