@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select
 
 from db.engine import create_engine
-from db.models import Delivery, GuildSettings, Issue, Item
+from db.models import Base, Delivery, GuildSettings, Issue, Item
 from tests.cli.test_settings_errors import assert_one_line_error, run_cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "issue-2023-12.txt"
 
 
-def _count(url: str, model: type) -> int:
+def _count(url: str, model: type[Base]) -> int:
     async def count() -> int:
         engine = create_engine(url)
         try:
@@ -124,7 +124,7 @@ def test_import_publish_queues_every_subscribed_channel(tmp_path: Path, database
         async with engine.begin() as connection:
             for guild in (1, 2):
                 await connection.execute(
-                    GuildSettings.__table__.insert().values(
+                    insert(GuildSettings).values(
                         guild_id=guild, announce_channel_id=guild * 100, updated_at=func.now()
                     )
                 )

@@ -34,7 +34,7 @@ async def deliver_through(fake: FakeDiscord, bot: Masthead, *faults: Fault) -> W
     assert len(fake.messages(world.news)) == len(header) == 1
     thread = fake.threads(world.news)[0]
     assert len(fake.threads(world.news)) == 1
-    titles = [m.embeds[0].get("title") for m in fake.messages(thread)]
+    titles = [str(m.embeds[0].get("title")) for m in fake.messages(thread)]
     assert len(titles) == len(set(titles)) == parts - 1, titles
     assert [t.split(".")[0] for t in titles[:7]] == [str(n) for n in range(1, 8)]
     return world

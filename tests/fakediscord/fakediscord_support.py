@@ -174,7 +174,18 @@ async def lifecycle(interaction: discord.Interaction) -> None:
 class FeatureBot(commands.Bot):
     def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
-        for command in (ping, item, menu, slow, twice, think, announce, upload, lifecycle):
+        features: list[app_commands.Command[Any, ..., Any]] = [
+            ping,
+            item,
+            menu,
+            slow,
+            twice,
+            think,
+            announce,
+            upload,
+            lifecycle,
+        ]
+        for command in features:
             self.tree.add_command(command)
         self.tree.add_command(setup)
         self.tree.error(self.on_tree_error)

@@ -33,9 +33,8 @@ def test_none_restores_discord_py_defaults() -> None:
 
     assert Route.BASE == "https://discord.com/api/v10"
     assert yarl.URL("wss://gateway.discord.gg/") == DiscordWebSocket.DEFAULT_GATEWAY
-    assert (
-        DiscordWebSocket.from_client.__func__ is DiscordWebSocket.__dict__["from_client"].__func__
-    )
+    restored = DiscordWebSocket.from_client.__func__  # type: ignore[attr-defined]
+    assert restored is DiscordWebSocket.__dict__["from_client"].__func__
 
 
 class ShardedBot(BaselineBot, discord.AutoShardedClient):
