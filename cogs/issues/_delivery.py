@@ -193,7 +193,7 @@ class DeliveryWorker:
         parts: list[Part],
     ) -> int:
         """Send one part unless a crash already did; record it either way."""
-        place = "channel" if target == delivery.channel_id else "thread"
+        place = _place(delivery, target)
         found = await self._find_posted(target, place, part, previous) if maybe_sent else None
         if found is None:
             async with self.bot.sessionmaker.begin() as session:
@@ -263,8 +263,7 @@ class DeliveryWorker:
                     view=view,
                 )
         except (discord.Forbidden, discord.NotFound) as exc:
-            place = "channel" if target_id == delivery.channel_id else "thread"
-            raise ChannelUnusable(_reason(exc, place)) from exc
+            raise ChannelUnusable(_reason(exc, _place(delivery, target_id))) from exc
         return message.id
 
     async def _forget_deleted_thread(
@@ -332,6 +331,11 @@ class DeliveryWorker:
 def _embed_key(embed: Mapping[str, Any]) -> tuple[object, ...]:
     footer = embed.get("footer") or {}
     return (embed.get("title"), embed.get("description"), footer.get("text"))
+
+
+def _place(delivery: Delivery, target: int) -> str:
+    """What a failure names: the announce channel, or the issue's thread in it."""
+    return "channel" if target == delivery.channel_id else "thread"
 
 
 def _reason(exc: discord.HTTPException, place: str = "channel") -> str:
