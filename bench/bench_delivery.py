@@ -98,7 +98,7 @@ async def deliver(
     async with bot.sessionmaker.begin() as session:
         issue, _ = await store_document(session, document)
         await publish(session, issue)
-    bot.issues_changed()
+    bot.dispatch("issues_changed")
 
     async def finished() -> int:
         async with bot.sessionmaker() as session:

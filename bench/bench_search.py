@@ -30,7 +30,7 @@ from _common import OUT_DIR, ROOT, percentile, print_table, ratio, verdict, writ
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.reader import Reader, open_reader
+from db.query_runner import QueryRunner, open_query_runner
 from db.repositories.search import SearchHit, search_items
 from newsletter import parse_issue
 
@@ -150,30 +150,30 @@ def _item(
     return n + 1, n // ITEMS_PER_ISSUE + 1, n % ITEMS_PER_ISSUE + 1, title, body, picked[0]
 
 
-Search = Callable[[Reader, str], Awaitable[Sequence[object]]]
+Search = Callable[[QueryRunner, str], Awaitable[Sequence[object]]]
 
 
-async def subject_search(reader: Reader, query: str) -> Sequence[object]:
-    hits: list[SearchHit] = await search_items(reader, query, newsletter=NEWSLETTER)
+async def subject_search(queries: QueryRunner, query: str) -> Sequence[object]:
+    hits: list[SearchHit] = await search_items(queries, query, newsletter=NEWSLETTER)
     return hits
 
 
-async def baseline_search(reader: Reader, query: str) -> Sequence[object]:
+async def baseline_search(queries: QueryRunner, query: str) -> Sequence[object]:
     """A bare FTS5 MATCH of the same words, unranked: the cheapest full-text answer."""
     words = re.findall(r"\w+", query.casefold())
     if not words:
         return []
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     sql = "SELECT rowid FROM items_fts WHERE items_fts MATCH :m LIMIT 5"
-    return [row["rowid"] for row in await reader.rows(sql, {"m": match})]
+    return [row["rowid"] for row in await queries.rows(sql, {"m": match})]
 
 
-async def measure(reader: Reader, search: Search, query: str, repeat: int) -> list[float]:
+async def measure(queries: QueryRunner, search: Search, query: str, repeat: int) -> list[float]:
     samples = []
-    await search(reader, query)  # warm: page cache, statement cache
+    await search(queries, query)  # warm: page cache, statement cache
     for _ in range(repeat):
         start = time.perf_counter()
-        await search(reader, query)
+        await search(queries, query)
         samples.append((time.perf_counter() - start) * 1000)
     return samples
 
@@ -181,24 +181,24 @@ async def measure(reader: Reader, search: Search, query: str, repeat: int) -> li
 async def run_queries(path: str, repeat: int) -> tuple[list[Row], list[float], list[float]]:
     """Both sides through the reader the bot uses for this database."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    reader = open_reader(create_sessionmaker(engine))
+    queries = open_query_runner(create_sessionmaker(engine))
     rows: list[Row] = []
     all_subject: list[float] = []
     all_base: list[float] = []
     try:
         for kind, query in QUERIES:
-            hits = len(await subject_search(reader, query))
+            hits = len(await subject_search(queries, query))
             # Alternate subject and baseline in rounds so drift hits both alike.
             subject_ms: list[float] = []
             base_ms: list[float] = []
             for _ in range(3):
-                subject_ms += await measure(reader, subject_search, query, repeat // 3 or 1)
-                base_ms += await measure(reader, baseline_search, query, repeat // 3 or 1)
+                subject_ms += await measure(queries, subject_search, query, repeat // 3 or 1)
+                base_ms += await measure(queries, baseline_search, query, repeat // 3 or 1)
             all_subject += subject_ms
             all_base += base_ms
             rows.append(row(f"{kind}: {query}", hits, subject_ms, base_ms))
     finally:
-        await reader.close()
+        await queries.close()
         await engine.dispose()
     return rows, all_subject, all_base
 

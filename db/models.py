@@ -17,6 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from db.states import (
+    DeliveryStatus,
+    DmStatus,
+    IssueStatus,
+    PartStatus,
+    TipStatus,
+    one_of,
+    state_column,
+)
 from db.types import Snowflake, UTCDateTime, utcnow
 
 # Stable constraint names, so Alembic migrations can refer to them on every backend.
@@ -27,15 +36,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ISSUE_STATUSES = ("draft", "published")
-DELIVERY_STATUSES = ("queued", "delivering", "done", "failed")
-PART_STATUSES = ("pending", "sent")
-TIP_STATUSES = ("pending", "approved", "shortlisted", "rejected", "withdrawn", "duplicate")
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -48,7 +48,7 @@ class Issue(Base):
     __tablename__ = "issues"
     __table_args__ = (
         UniqueConstraint("newsletter", "month"),
-        CheckConstraint(_one_of("status", ISSUE_STATUSES), name="status"),
+        CheckConstraint(one_of("status", IssueStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,7 +57,9 @@ class Issue(Base):
     title: Mapped[str] = mapped_column(String(200))
     document: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[IssueStatus] = mapped_column(
+        state_column(IssueStatus), default=IssueStatus.DRAFT
+    )
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -93,6 +95,8 @@ class GuildSettings(Base):
     ping_role_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     review_channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     moderator_role_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    # Why review cards cannot be posted (channel deleted, permissions): shown in /setup show.
+    review_failure: Mapped[str | None] = mapped_column(String(300), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -102,7 +106,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("issue_id", "channel_id"),
-        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(one_of("status", DeliveryStatus), name="status"),
         Index("ix_deliveries_status", "status"),
     )
 
@@ -111,7 +115,9 @@ class Delivery(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     channel_id: Mapped[int] = mapped_column(Snowflake)
     ping_role_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        state_column(DeliveryStatus), default=DeliveryStatus.QUEUED
+    )
     thread_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     # Times the thread was deleted and opened anew: part of the nonces of the parts resent.
     thread_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -127,7 +133,7 @@ class DeliveryPart(Base):
     __tablename__ = "delivery_parts"
     __table_args__ = (
         UniqueConstraint("issue_id", "channel_id", "part_key"),
-        CheckConstraint(_one_of("status", PART_STATUSES), name="status"),
+        CheckConstraint(one_of("status", PartStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -136,56 +142,106 @@ class DeliveryPart(Base):
     channel_id: Mapped[int] = mapped_column(Snowflake)
     part_key: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[PartStatus] = mapped_column(state_column(PartStatus), default=PartStatus.PENDING)
     message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Tip(Base):
-    """A reader's news tip. `version` guards decisions: a stale decision updates no row."""
+    """A reader's news tip. `version` counts decisions: a decision names the version it
+    saw, so of two moderators deciding at once the second changes nothing.
+
+    The review card is an outbox: `card_revision` goes up whenever what the card shows
+    changes, `card_posted_revision` is what the card in Discord shows (0: no card yet).
+    """
 
     __tablename__ = "tips"
     __table_args__ = (
-        CheckConstraint(_one_of("status", TIP_STATUSES), name="status"),
+        CheckConstraint(one_of("status", TipStatus), name="status"),
         Index("ix_tips_guild_status", "guild_id", "status"),
         Index("ix_tips_user_created", "user_id", "created_at"),
-        Index("ix_tips_normalized_link", "guild_id", "normalized_link"),
+        Index("ix_tips_canonical_link", "newsletter", "canonical_link"),
+        Index("ix_tips_card", "card_posted_revision", "card_revision"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    newsletter: Mapped[str] = mapped_column(String(80))
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    user_id: Mapped[int] = mapped_column(Snowflake)
+    # None once the author asked to be forgotten (the tip itself was approved and stays).
+    user_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     headline: Mapped[str] = mapped_column(String(150))
-    link: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    normalized_link: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    link: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    canonical_link: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     why: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     for_month: Mapped[str] = mapped_column(String(7))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tips.id", ondelete="SET NULL"), nullable=True
-    )
-    votes: Mapped[int] = mapped_column(Integer, default=1)
-    review_channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
-    review_message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    status: Mapped[TipStatus] = mapped_column(state_column(TipStatus), default=TipStatus.PENDING)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     decided_by: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    review_channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    review_message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    card_revision: Mapped[int] = mapped_column(Integer, default=1)
+    card_posted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TipVote(Base):
+    """A reader who sent a tip that was already suggested: a vote for the original."""
+
+    __tablename__ = "tip_votes"
+    __table_args__ = (
+        UniqueConstraint("tip_id", "user_id"),
+        Index("ix_tip_votes_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TipEvent(Base):
-    """The audit trail: who did what to a tip, when, and why."""
+    """The audit trail: who did what to a tip, when, and why.
+
+    A decision is also a DM to the tipster, sent by a worker: `dm_status` is its outbox
+    state, so a crash neither loses nor repeats it.
+    """
 
     __tablename__ = "tip_events"
+    __table_args__ = (
+        CheckConstraint(one_of("dm_status", DmStatus), name="dm_status"),
+        Index("ix_tip_events_dm_status", "dm_status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int] = mapped_column(Snowflake)
+    # None once the actor asked to be forgotten.
+    actor_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     action: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    dm_status: Mapped[DmStatus] = mapped_column(state_column(DmStatus), default=DmStatus.NONE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReaderPreferences(Base):
+    """A reader's preferences; a reader without a row has the defaults."""
+
+    __tablename__ = "reader_preferences"
+
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    dms_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CardCleanup(Base):
+    """A review card whose tip was deleted (forget me): the worker deletes the message."""
+
+    __tablename__ = "card_cleanups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    message_id: Mapped[int] = mapped_column(Snowflake)
 
 
 class ItemVote(Base):

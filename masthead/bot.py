@@ -1,4 +1,9 @@
-"""The Discord side of the process: the Bot subclass that loads one cog per feature."""
+"""The Discord side of the process: the Bot subclass that loads one extension per feature.
+
+It knows the features by extension name only: each extension's `setup()` adds its cog and
+registers its own buttons and menus, and features talk through events
+(`bot.dispatch("issues_changed")`), not through each other's objects.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,16 @@ import discord
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.reader import open_reader
+from db.query_runner import open_query_runner
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
-from masthead.errors import MastheadTree
-from masthead.reader_cache import ReaderCache
+from masthead.published_issues import PublishedIssues
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
+from masthead.utils.errors import MastheadTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.setup", "cogs.issues", "cogs.items")
+EXTENSIONS = ("cogs.server_settings", "cogs.issues", "cogs.delivery", "cogs.items")
 
 
 class Masthead(commands.AutoShardedBot):
@@ -53,20 +58,20 @@ class Masthead(commands.AutoShardedBot):
         )
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.reader_cache = ReaderCache(sessionmaker, settings.newsletter_name)
+        self.published = PublishedIssues(sessionmaker, settings.newsletter_name)
         # Search's statements: on SQLite most run in place, not in a session's five hops
-        # to aiosqlite's thread (db/reader.py).
-        self.reader = open_reader(sessionmaker)
+        # to aiosqlite's thread (db/query_runner.py).
+        self.queries = open_query_runner(sessionmaker)
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction[Any]) -> Masthead:
+        """The bot an interaction reached. (Components are typed by discord.py for any
+        client; commands take `discord.Interaction[Masthead]` instead.)"""
+        client = interaction.client
+        assert isinstance(client, cls)
+        return client
 
     async def setup_hook(self) -> None:
-        # Buttons and menus whose custom ids carry their record: alive after restarts.
-        from cogs.issues._views import ImportButton
-        from cogs.issues._votes import HelpfulButton
-        from cogs.items._cards import FullTextButton, OpenItemSelect, PageButton
-
-        self.add_dynamic_items(
-            ImportButton, HelpfulButton, FullTextButton, PageButton, OpenItemSelect
-        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         assert self.application_id is not None
@@ -74,21 +79,18 @@ class Masthead(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await super().close()
-        await self.reader.close()
+        await self.queries.close()
 
-    def issues_changed(self) -> None:
-        """Issues were published or deliveries queued: drop cached answers, wake the worker."""
-        self.reader_cache.clear()
-        cog = self.get_cog("Issues")
-        worker = getattr(cog, "worker", None)
-        if worker is not None:
-            worker.wake()
+    async def on_issues_changed(self) -> None:
+        """Issues were published or replaced: cached answers are stale. (The delivery
+        service listens for the same event to look for new work.)"""
+        self.published.clear()
 
     async def jump_url(self, issue_id: int, guild_id: int | None, number: int) -> str | None:
         """Link to where an item was posted in this server, if it was."""
         if guild_id is None:
             return None
-        where = await self.reader_cache.posted_item(issue_id, guild_id, number)
+        where = await self.published.posted_item(issue_id, guild_id, number)
         if where is None:
             return None
         channel_id, message_id = where

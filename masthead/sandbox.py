@@ -155,7 +155,7 @@ async def run_sandbox(settings: Settings, issue_path: str, database_url: str | N
                 async with bot.sessionmaker.begin() as session:
                     issue, _ = await store_document(session, document)
                     await publish(session, issue)
-                bot.issues_changed()
+                bot.dispatch("issues_changed")
                 await sandbox.wait_posted(len(render_issue(document)))
                 print(f"Published {document.title} to #news. Type 'help' for commands.")
                 await _repl(sandbox)

@@ -1,9 +1,8 @@
-"""/issue: editors import and publish issues; the delivery worker posts them."""
+"""/issue: editors import and publish issues (the delivery service posts them)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -11,18 +10,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._autocomplete import any_issues
-from cogs.issues._delivery import DeliveryWorker
 from cogs.issues._views import (
+    ImportButton,
     import_buttons,
     pending_key,
     preview_embed,
     purge_expired_previews,
 )
 from db.repositories import issues, state
-from masthead.checks import require_editor
-from masthead.errors import UserError
 from masthead.importing import publish
+from masthead.utils.autocomplete import any_issues
+from masthead.utils.checks import require_editor
+from masthead.utils.errors import UserError
 from newsletter.decode import MAX_BYTES
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
@@ -38,8 +37,6 @@ class Issues(commands.GroupCog, group_name="issue"):
 
     def __init__(self, bot: Masthead) -> None:
         self.bot = bot
-        self.worker = DeliveryWorker(bot)
-        self._task: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -47,18 +44,12 @@ class Issues(commands.GroupCog, group_name="issue"):
             purged = await purge_expired_previews(session)
         if purged:
             log.info("dropped %d expired import previews", purged)
-        self._task = asyncio.create_task(self.worker.run(), name="delivery-worker")
-
-    async def cog_unload(self) -> None:
-        # Wait for the worker to stop so no delivery outlives the bot's connections.
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     @app_commands.command(name="import")
     @app_commands.describe(file="The issue as text, Markdown or HTML (at most 2 MB)")
-    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def import_(
+        self, interaction: discord.Interaction[Masthead], file: discord.Attachment
+    ) -> None:
         """Import an issue file: shows a preview with Confirm, Publish and Cancel."""
         await require_editor(interaction, self.bot.settings.editor_ids)
         if file.size > MAX_BYTES:
@@ -95,7 +86,7 @@ class Issues(commands.GroupCog, group_name="issue"):
     @app_commands.command(name="publish")
     @app_commands.describe(issue="The issue to publish (month or title)")
     @app_commands.autocomplete(issue=any_issues)
-    async def publish_(self, interaction: discord.Interaction, issue: str) -> None:
+    async def publish_(self, interaction: discord.Interaction[Masthead], issue: str) -> None:
         """Queue an issue for delivery to every subscribed channel."""
         await require_editor(interaction, self.bot.settings.editor_ids)
         async with self.bot.sessionmaker.begin() as session:
@@ -105,11 +96,12 @@ class Issues(commands.GroupCog, group_name="issue"):
             if found is None:
                 raise UserError(f"No issue matches {issue[:50]!r}; pick one from the list.")
             queued = await publish(session, found)
-        self.bot.issues_changed()
+        self.bot.dispatch("issues_changed")
         await interaction.response.send_message(
             f"{found.title} is published: queued for {queued} new channel(s).", ephemeral=True
         )
 
 
 async def setup(bot: Masthead) -> None:
+    bot.add_dynamic_items(ImportButton)
     await bot.add_cog(Issues(bot))

@@ -9,21 +9,19 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cogs._components import stateless_view
 from db.repositories import state
-from masthead.checks import require_editor
-from masthead.errors import UserError, reports_errors
+from masthead.bot import Masthead
 from masthead.importing import publish, store_document
+from masthead.utils.checks import require_editor
+from masthead.utils.components import stateless_view
+from masthead.utils.errors import UserError, reports_errors
 from newsletter.document import IssueDocument
 from newsletter.render import neutralize_mentions
-
-if TYPE_CHECKING:
-    from masthead.bot import Masthead
 
 ACTIONS = {"confirm": "Confirm", "publish": "Publish", "cancel": "Cancel"}
 PENDING_PREFIX = "pending_import:"
@@ -100,13 +98,16 @@ class ImportButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> ImportButton:
         return cls(match["action"], int(match["token"]))
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = cast("Masthead", interaction.client)
+        bot = Masthead.of(interaction)
         await require_editor(interaction, bot.settings.editor_ids)
         async with bot.sessionmaker.begin() as session:
             raw = await state.pop_value(session, pending_key(self.token))
@@ -128,7 +129,7 @@ class ImportButton(
                     queued = await publish(session, issue)
                     outcome += f" Published: queued for {queued} channel(s)."
         if self.action == "publish":
-            bot.issues_changed()
+            bot.dispatch("issues_changed")
         await interaction.response.edit_message(
             embed=preview_embed(document, note=outcome), view=None
         )

@@ -1,4 +1,5 @@
-"""Readers: /latest, /item and /search over published issues."""
+"""Readers: /latest, /item and /search over published issues, and the Helpful votes
+under posted items."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._autocomplete import published_issues
-from cogs.items._cards import COLOUR, item_card, latest_card
+from cogs.items._cards import (
+    COLOUR,
+    FullTextButton,
+    OpenItemSelect,
+    PageButton,
+    item_card,
+    latest_card,
+)
+from cogs.items._votes import HelpfulButton
 from db.repositories.search import search_items
-from masthead.errors import UserError
+from masthead.utils.autocomplete import published_issues
+from masthead.utils.errors import UserError
 from newsletter.render import neutralize_mentions
 
 if TYPE_CHECKING:
@@ -26,12 +35,14 @@ class Items(commands.Cog):
 
     @app_commands.command(name="latest")
     @app_commands.describe(public="Show the answer to everyone in the channel")
-    async def latest(self, interaction: discord.Interaction, public: bool = False) -> None:
+    async def latest(
+        self, interaction: discord.Interaction[Masthead], public: bool = False
+    ) -> None:
         """The latest issue: editorial, item titles, and a menu to open any item."""
-        issue = await self.bot.reader_cache.latest()
+        issue = await self.bot.published.latest()
         if issue is None:
             raise UserError("No issue has been published yet.")
-        embed, view = latest_card(self.bot.reader_cache.document(issue), issue)
+        embed, view = latest_card(self.bot.published.document(issue), issue)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
 
     @app_commands.command(name="item")
@@ -43,13 +54,13 @@ class Items(commands.Cog):
     @app_commands.autocomplete(issue=published_issues)
     async def item(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Masthead],
         number: app_commands.Range[int, 1, 25],
         issue: str | None = None,
         public: bool = False,
     ) -> None:
         """One news item: title, summary, the editor's take, and its full text."""
-        cache = self.bot.reader_cache
+        cache = self.bot.published
         found = await (cache.resolve(issue) if issue else cache.latest())
         if found is None and issue:
             raise UserError(f"No published issue matches {issue[:50]!r}.")
@@ -60,7 +71,7 @@ class Items(commands.Cog):
         if chosen is None:
             raise UserError(f"{found.title} has items 1–{total}; there is no item {number}.")
         jump = await self.bot.jump_url(found.id, interaction.guild_id, number)
-        document = self.bot.reader_cache.document(found)
+        document = self.bot.published.document(found)
         embed, view = item_card(document, chosen.id, number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
 
@@ -71,7 +82,7 @@ class Items(commands.Cog):
     @app_commands.autocomplete(issue=published_issues)
     async def search(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Masthead],
         query: app_commands.Range[str, 1, MAX_QUERY_CHARS],
         issue: str | None = None,
     ) -> None:
@@ -79,11 +90,11 @@ class Items(commands.Cog):
         newsletter = self.bot.settings.newsletter_name
         month = None
         if issue:
-            found = await self.bot.reader_cache.resolve(issue)
+            found = await self.bot.published.resolve(issue)
             if found is None:
                 raise UserError(f"No published issue matches {issue[:50]!r}.")
             month = found.month
-        hits = await search_items(self.bot.reader, query, newsletter=newsletter, month=month)
+        hits = await search_items(self.bot.queries, query, newsletter=newsletter, month=month)
         shown = neutralize_mentions(" ".join(query.split()))[:100]
         if not hits:
             raise UserError(f"Nothing found for “{shown}”. Try fewer or other words.")
@@ -99,4 +110,6 @@ class Items(commands.Cog):
 
 
 async def setup(bot: Masthead) -> None:
+    # Buttons and menus whose custom ids carry their record: alive after restarts.
+    bot.add_dynamic_items(FullTextButton, PageButton, OpenItemSelect, HelpfulButton)
     await bot.add_cog(Items(bot))

@@ -7,14 +7,15 @@ the posted issue; this module adds Discord's buttons and menus.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-from cogs._components import stateless_view
 from db.models import Issue, Item
 from db.repositories import issues
-from masthead.errors import UserError, reports_errors
+from masthead.bot import Masthead
+from masthead.utils.components import stateless_view
+from masthead.utils.errors import UserError, reports_errors
 from newsletter.document import IssueDocument
 from newsletter.document import Item as DocumentItem
 from newsletter.render import (
@@ -25,9 +26,6 @@ from newsletter.render import (
     split_text,
     truncate,
 )
-
-if TYPE_CHECKING:
-    from masthead.bot import Masthead
 
 PAGE_CHARS = 3900
 COLOUR = discord.Colour.dark_red()
@@ -99,7 +97,7 @@ async def _load_item(bot: Masthead, item_id: int) -> tuple[IssueDocument, Item]:
     if found is None:
         raise UserError("That item no longer exists.")
     issue, item, _ = found
-    return bot.reader_cache.document(issue), item
+    return bot.published.document(issue), item
 
 
 class FullTextButton(
@@ -121,13 +119,16 @@ class FullTextButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> FullTextButton:
         return cls(int(match["item_id"]), int(match["page"]))
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = cast("Masthead", interaction.client)
+        bot = Masthead.of(interaction)
         document, item = await _load_item(bot, self.item_id)
         embed, view = full_text_page(document, item, 0)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
@@ -153,13 +154,16 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> PageButton:
         return cls(int(match["item_id"]), int(match["page"]))
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = cast("Masthead", interaction.client)
+        bot = Masthead.of(interaction)
         document, item = await _load_item(bot, self.item_id)
         embed, view = full_text_page(document, item, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
@@ -185,13 +189,16 @@ class OpenItemSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> OpenItemSelect:
         return cls(int(match["issue_id"]))
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = cast("Masthead", interaction.client)
+        bot = Masthead.of(interaction)
         values = self.item.values
         number = int(values[0]) if values and values[0].isdigit() else 0
         async with bot.sessionmaker() as session:
@@ -200,6 +207,6 @@ class OpenItemSelect(
             raise UserError("That item is not in this issue.")
         issue, item, _ = found
         jump = await bot.jump_url(issue.id, interaction.guild_id, item.number)
-        document = bot.reader_cache.document(issue)
+        document = bot.published.document(issue)
         embed, view = item_card(document, item.id, item.number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings
+from db.states import DeliveryStatus, PartStatus
 from db.types import utcnow
 
 
@@ -26,8 +27,8 @@ async def queue_delivery(
     """
     stmt = select(Delivery).where(Delivery.issue_id == issue_id, Delivery.channel_id == channel_id)
     existing = (await session.execute(stmt)).scalar_one_or_none()
-    if existing is not None and existing.status == "failed":
-        existing.status, existing.failure_reason = "queued", None
+    if existing is not None and existing.status == DeliveryStatus.FAILED:
+        existing.status, existing.failure_reason = DeliveryStatus.QUEUED, None
         existing.ping_role_id = ping_role_id
         await session.flush()
         return existing, True
@@ -38,7 +39,7 @@ async def queue_delivery(
         guild_id=guild_id,
         channel_id=channel_id,
         ping_role_id=ping_role_id,
-        status="queued",
+        status=DeliveryStatus.QUEUED,
     )
     session.add(delivery)
     await session.flush()
@@ -65,7 +66,7 @@ async def _part(
             channel_id=delivery.channel_id,
             part_key=part_key,
             position=position,
-            status="pending",
+            status=PartStatus.PENDING,
         )
         session.add(part)
     return part
@@ -84,7 +85,7 @@ async def record_part_sent(
 ) -> DeliveryPart:
     """Record that Discord accepted a part (whether or not it was marked as sending)."""
     part = await _part(session, delivery, part_key, position)
-    part.status = "sent"
+    part.status = PartStatus.SENT
     part.message_id = message_id
     part.sent_at = utcnow()
     await session.flush()
@@ -120,7 +121,9 @@ async def unfinished(
     With `shard_ids`, only servers on those shards (Discord's rule: (guild_id >> 22) %
     shard_count), so each shard process works its own share.
     """
-    stmt = select(Delivery).where(Delivery.status.in_(("queued", "delivering")))
+    stmt = select(Delivery).where(
+        Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.DELIVERING))
+    )
     if shard_ids is not None:
         # PostgreSQL shifts a bigint by an int only: the literal is typed to match.
         shift = literal(22, Integer)
@@ -135,7 +138,11 @@ async def get_delivery(session: AsyncSession, delivery_id: int) -> Delivery | No
 
 
 async def set_status(
-    session: AsyncSession, delivery_id: int, status: str, *, reason: str | None = None
+    session: AsyncSession,
+    delivery_id: int,
+    status: DeliveryStatus,
+    *,
+    reason: str | None = None,
 ) -> None:
     await session.execute(
         update(Delivery)
@@ -173,7 +180,7 @@ async def start_thread_over(
 async def failures_for_guild(session: AsyncSession, guild_id: int) -> list[Delivery]:
     stmt = (
         select(Delivery)
-        .where(Delivery.guild_id == guild_id, Delivery.status == "failed")
+        .where(Delivery.guild_id == guild_id, Delivery.status == DeliveryStatus.FAILED)
         .order_by(Delivery.updated_at.desc())
         .limit(5)
     )

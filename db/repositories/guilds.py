@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import GuildSettings
 
-SETTABLE = frozenset(
-    {"announce_channel_id", "ping_role_id", "review_channel_id", "moderator_role_id"}
-)
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP  # leave this setting as it is (None clears it)
 
 
 async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
     return await session.get(GuildSettings, guild_id)
 
 
-async def update_settings(session: AsyncSession, guild_id: int, **values: Any) -> GuildSettings:
-    unknown = set(values) - SETTABLE
-    if unknown:
-        raise ValueError(f"unknown guild settings: {sorted(unknown)}")
+async def update_settings(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    announce_channel_id: int | _Keep | None = KEEP,
+    ping_role_id: int | _Keep | None = KEEP,
+    review_channel_id: int | _Keep | None = KEEP,
+    moderator_role_id: int | _Keep | None = KEEP,
+) -> GuildSettings:
+    """Change the settings named; the others keep their values."""
     settings = await session.get(GuildSettings, guild_id)
     if settings is None:
         settings = GuildSettings(guild_id=guild_id)
         session.add(settings)
-    for name, value in values.items():
-        setattr(settings, name, value)
+    if announce_channel_id is not KEEP:
+        settings.announce_channel_id = announce_channel_id
+    if ping_role_id is not KEEP:
+        settings.ping_role_id = ping_role_id
+    if review_channel_id is not KEEP:
+        settings.review_channel_id = review_channel_id
+        settings.review_failure = None  # a new channel: its own problems will show
+    if moderator_role_id is not KEEP:
+        settings.moderator_role_id = moderator_role_id
     await session.flush()
     return settings

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import Issue, Item
 from db.repositories import search
+from db.states import IssueStatus
 from db.types import utcnow
 
 
@@ -71,7 +72,7 @@ async def store_issue(
         title=data.title,
         document=data.document_json,
         content_hash=data.content_hash,
-        status="draft",
+        status=IssueStatus.DRAFT,
     )
     session.add(issue)
     await session.flush()
@@ -129,7 +130,7 @@ async def latest_published(
 ) -> Issue | None:
     stmt = (
         select(Issue)
-        .where(Issue.newsletter == newsletter, Issue.status == "published")
+        .where(Issue.newsletter == newsletter, Issue.status == IssueStatus.PUBLISHED)
         .order_by(Issue.month.desc())
         .limit(1)
     )
@@ -143,9 +144,9 @@ async def latest_published(
 
 async def mark_published(session: AsyncSession, issue: Issue) -> bool:
     """Mark the issue published; False when it already was."""
-    if issue.status == "published":
+    if issue.status == IssueStatus.PUBLISHED:
         return False
-    issue.status = "published"
+    issue.status = IssueStatus.PUBLISHED
     issue.published_at = utcnow()
     await session.flush()
     return True
@@ -172,7 +173,7 @@ async def find_issues(
     """Issues whose month or title contains `text`, newest first (for autocomplete)."""
     stmt = select(Issue).where(Issue.newsletter == newsletter)
     if published_only:
-        stmt = stmt.where(Issue.status == "published")
+        stmt = stmt.where(Issue.status == IssueStatus.PUBLISHED)
     needle = text.strip().lower()
     if needle:
         stmt = stmt.where(
@@ -192,7 +193,7 @@ async def resolve_issue(
         (Issue.month == text.strip()) | (func.lower(Issue.title) == text.strip().lower()),
     )
     if published_only:
-        stmt = stmt.where(Issue.status == "published")
+        stmt = stmt.where(Issue.status == IssueStatus.PUBLISHED)
     return (await session.execute(stmt.options(selectinload(Issue.items)))).scalars().first()
 
 

@@ -6,8 +6,8 @@ split into words by either tokenizer, so they are matched as substrings instead;
 an index of their character bigrams (`items_cjk`, kept by `index_cjk`) first narrows the
 items to read down to the few that can hold them.
 
-Searches read through a `db.reader.Reader` rather than a session: on SQLite that saves
-most of the cost of a search (see db/reader.py). Writing the index takes a session.
+Searches read through a `db.query_runner.QueryRunner` rather than a session: on SQLite that saves
+most of the cost of a search (see db/query_runner.py). Writing the index takes a session.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.reader import Reader, Row
+from db.query_runner import QueryRunner, Row
 
 MAX_QUERY_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -141,7 +141,7 @@ async def index_cjk(session: AsyncSession, issue_id: int) -> None:
 
 
 async def search_items(
-    reader: Reader,
+    queries: QueryRunner,
     query: str,
     *,
     newsletter: str,
@@ -154,30 +154,30 @@ async def search_items(
         return []
     hits: list[SearchHit] = []
     if words:
-        search = _search_sqlite if reader.dialect == "sqlite" else _search_postgres
-        hits = await search(reader, words, newsletter, month, limit)
+        search = _search_sqlite if queries.dialect == "sqlite" else _search_postgres
+        hits = await search(queries, words, newsletter, month, limit)
     if cjk and len(hits) < limit:
         seen = {h.item_id for h in hits}
-        extra = await _search_substrings(reader, cjk, newsletter, month, limit)
+        extra = await _search_substrings(queries, cjk, newsletter, month, limit)
         hits += [h for h in extra if h.item_id not in seen][: limit - len(hits)]
     return hits
 
 
 async def _search_sqlite(
-    reader: Reader, words: list[str], newsletter: str, month: str | None, limit: int
+    queries: QueryRunner, words: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     # Every term double-quoted: FTS5 then reads it as a plain string, never as syntax.
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-    hits = await _ranked_sqlite(reader, match, newsletter, month, limit)
+    hits = await _ranked_sqlite(queries, match, newsletter, month, limit)
     if not hits and len(words) > 1:
         # No item has every word: fall back to any word, still ranked.
         any_word = " OR ".join(match.split(" "))
-        hits = await _ranked_sqlite(reader, any_word, newsletter, month, limit)
+        hits = await _ranked_sqlite(queries, any_word, newsletter, month, limit)
     return hits
 
 
 async def _ranked_sqlite(
-    reader: Reader, match: str, newsletter: str, month: str | None, limit: int
+    queries: QueryRunner, match: str, newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     """The best `limit` items for an FTS5 query, by bm25 then newest.
 
@@ -200,10 +200,10 @@ async def _ranked_sqlite(
     params = {"match": match, "newsletter": newsletter, "month": month, "limit": limit}
     if month is None:
         candidates = {**params, "candidates": SQLITE_CANDIDATES, "scan": SQLITE_SCAN}
-        rows = await reader.rows(_SQLITE_CANDIDATES, candidates)
+        rows = await queries.rows(_SQLITE_CANDIDATES, candidates)
         if _candidates_decide(rows, limit):
             return [_hit(row) for row in rows]
-    return await _fetch(reader, _SQLITE_FULL, **params)
+    return await _fetch(queries, _SQLITE_FULL, **params)
 
 
 def _candidates_decide(rows: Sequence[Row], limit: int) -> bool:
@@ -218,13 +218,13 @@ def _candidates_decide(rows: Sequence[Row], limit: int) -> bool:
 
 
 async def _search_postgres(
-    reader: Reader, words: list[str], newsletter: str, month: str | None, limit: int
+    queries: QueryRunner, words: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     params: dict[str, object] = {"newsletter": newsletter, "month": month, "limit": limit}
     params.update({f"w{n}": w for n, w in enumerate(words)})
-    hits = await _fetch(reader, _postgres_sql(len(words), "&&"), **params)
+    hits = await _fetch(queries, _postgres_sql(len(words), "&&"), **params)
     if not hits and len(words) > 1:
-        hits = await _fetch(reader, _postgres_sql(len(words), "||"), **params)
+        hits = await _fetch(queries, _postgres_sql(len(words), "||"), **params)
     return hits
 
 
@@ -263,7 +263,7 @@ def _cjk_match(terms: list[str]) -> str:
 
 
 async def _search_substrings(
-    reader: Reader, terms: list[str], newsletter: str, month: str | None, limit: int
+    queries: QueryRunner, terms: list[str], newsletter: str, month: str | None, limit: int
 ) -> list[SearchHit]:
     conditions = " OR ".join(
         f"(i.title LIKE :t{n} ESCAPE '\\' OR i.body LIKE :t{n} ESCAPE '\\')"
@@ -273,7 +273,7 @@ async def _search_substrings(
     items = "items i"
     # The FTS5 tokenizer drops CJK punctuation such as "・", so a term holding any
     # can only be found by reading the bodies, as before the index.
-    if reader.dialect == "sqlite" and all(term.isalnum() for term in terms):
+    if queries.dialect == "sqlite" and all(term.isalnum() for term in terms):
         # Read only the items the bigram index names, not every body. CROSS JOIN fixes
         # the join order: left to itself SQLite walks all the newsletter's issues by
         # month and tests each item against the index.
@@ -289,15 +289,15 @@ async def _search_substrings(
         ORDER BY s.month DESC, i.number
         LIMIT :limit
     """
-    return await _fetch(reader, sql, newsletter=newsletter, month=month, limit=limit, **params)
+    return await _fetch(queries, sql, newsletter=newsletter, month=month, limit=limit, **params)
 
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def _fetch(reader: Reader, sql: str, **params: object) -> list[SearchHit]:
-    return [_hit(row) for row in await reader.rows(sql, params)]
+async def _fetch(queries: QueryRunner, sql: str, **params: object) -> list[SearchHit]:
+    return [_hit(row) for row in await queries.rows(sql, params)]
 
 
 def _hit(row: Row) -> SearchHit:

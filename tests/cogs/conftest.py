@@ -91,7 +91,7 @@ async def import_and_publish(bot: Masthead, path: Path = SAMPLE) -> int:
     async with bot.sessionmaker.begin() as session:
         issue, _ = await store_document(session, document)
         await publish(session, issue)
-    bot.issues_changed()
+    bot.dispatch("issues_changed")
     return issue.id
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from cogs._components import stateless_view
 from cogs.items._cards import FullTextButton
+from masthead.utils.components import stateless_view
 
 
 async def test_a_plain_button_is_refused_because_its_callback_would_be_lost() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cogs.issues import _delivery
+from cogs.delivery import _worker
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
 from tests.cogs.conftest import (
@@ -24,18 +24,18 @@ from tests.cogs.test_publishing import sample_parts
 def crash_once_on(monkeypatch: pytest.MonkeyPatch, call: int) -> Callable[[], int]:
     """Make the `call`-th recording of a sent part fail once, as if the process died
     right after Discord accepted the message. Returns how many recordings were tried."""
-    record = _delivery.deliveries.record_part_sent
+    record = _worker.deliveries.record_part_sent
     calls = 0
 
     async def crash(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == call:
-            monkeypatch.setattr(_delivery.deliveries, "record_part_sent", record)
+            monkeypatch.setattr(_worker.deliveries, "record_part_sent", record)
             raise RuntimeError("killed after Discord accepted the part")
         return await record(*args, **kwargs)
 
-    monkeypatch.setattr(_delivery.deliveries, "record_part_sent", crash)
+    monkeypatch.setattr(_worker.deliveries, "record_part_sent", crash)
     return lambda: calls
 
 
@@ -57,7 +57,7 @@ async def test_part_sent_but_not_recorded_is_found_not_reposted(
     tried = crash_once_on(monkeypatch, call=3)
     await import_and_publish(masthead)
     await fake_discord.wait_until(lambda: tried() >= 3, "the simulated crash")
-    masthead.issues_changed()
+    masthead.dispatch("issues_changed")
     await _assert_each_part_once(fake_discord, world)
 
 
@@ -72,7 +72,7 @@ async def test_header_is_found_after_a_busy_outage(
     await fake_discord.wait_until(lambda: tried() >= 1, "the simulated crash")
     for n in range(80):  # readers keep talking while the bot is down
         fake_discord.post_message(world.news, world.reader, f"chatter {n}")
-    masthead.issues_changed()
+    masthead.dispatch("issues_changed")
     await _assert_each_part_once(fake_discord, world)
 
 
@@ -87,7 +87,7 @@ async def test_channel_deleted_during_an_outage_fails_the_delivery_with_its_reas
     await import_and_publish(masthead)
     await fake_discord.wait_until(lambda: tried() >= 1, "the simulated crash")
     fake_discord.delete_channel(world.news)
-    masthead.issues_changed()
+    masthead.dispatch("issues_changed")
     general = fake_discord.add_channel(world.guild, "general")
     shown = await wait_for_failure(fake_discord, world, general)
     assert shown.startswith(f"<#{world.news.id}>: channel not found")

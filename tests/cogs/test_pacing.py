@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import time
 
-from cogs.issues._pacing import Pacer
+from cogs.delivery._pacing import Pacer
 
 
 async def test_callers_pass_one_interval_apart_in_arrival_order() -> None:

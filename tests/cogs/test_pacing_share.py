@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cogs.issues._delivery import process_share
+from cogs.delivery._worker import process_share
 from db.engine import create_engine, create_sessionmaker
 from masthead.bot import Masthead
 from masthead.settings import Settings

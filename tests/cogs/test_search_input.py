@@ -8,7 +8,7 @@ import pytest
 
 from fakediscord import FakeDiscord, InteractionResult
 from masthead.bot import Masthead
-from masthead.errors import APOLOGY
+from masthead.utils.errors import APOLOGY
 from tests.cogs.conftest import World, import_and_publish
 
 

@@ -1,4 +1,4 @@
-"""What the search tests share: published items to find, and the bot's reader to find them."""
+"""What the search tests share: published items to find, and the bot's query runner to find them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import reader
+from db import query_runner
 from db.repositories import issues
 
 NEWSLETTER = "This Month in China"
@@ -39,11 +39,11 @@ async def publish_items(
 
 
 @asynccontextmanager
-async def open_reader(
+async def open_query_runner(
     sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[reader.Reader]:
-    """The reader the bot would use for this database, closed after use."""
-    opened = reader.open_reader(sessionmaker)
+) -> AsyncIterator[query_runner.QueryRunner]:
+    """The query runner the bot would use for this database, closed after use."""
+    opened = query_runner.open_query_runner(sessionmaker)
     try:
         yield opened
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import DeliveryPart, GuildSettings, Issue, Item, ItemVote
-from db.repositories import deliveries, guilds, issues, tips, votes
+from db.repositories import deliveries, guilds, issues, votes
 from db.types import SNOWFLAKE_MAX
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -180,52 +179,6 @@ async def test_discord_id_near_signed_64_bit_limit_survives(sessionmaker: Sessio
         settings = await guilds.get_settings(session, big)
     assert settings is not None
     assert settings.guild_id == big and settings.announce_channel_id == big - 1
-
-
-async def _pending_tip(sessionmaker: Sessions) -> int:
-    async with sessionmaker.begin() as session:
-        tip = await tips.add_tip(
-            session, guild_id=1, user_id=2, headline="A headline here", for_month="2024-01"
-        )
-    return tip.id
-
-
-async def test_two_moderators_deciding_at_once_exactly_one_wins(sessionmaker: Sessions) -> None:
-    tip_id = await _pending_tip(sessionmaker)
-    both_read = asyncio.Barrier(2)
-
-    async def decide(moderator: int, status: str) -> tips.Decision:
-        async with sessionmaker.begin() as session:
-            tip = await tips.get_tip(session, tip_id)
-            assert tip is not None and tip.status == "pending"
-            await both_read.wait()  # both have seen the tip pending before either writes
-            return await tips.decide_tip(
-                session, tip_id, status=status, moderator_id=moderator, reason="r"
-            )
-
-    results = await asyncio.gather(
-        decide(100, "approved"), decide(200, "rejected"), return_exceptions=True
-    )
-    decisions = [r for r in results if isinstance(r, tips.Decision)]
-    winners = [d for d in decisions if d.won]
-    assert len(winners) == 1, results
-    async with sessionmaker() as session:
-        stored = await tips.get_tip(session, tip_id)
-        events = await tips.tip_events(session, tip_id)
-    assert stored is not None
-    assert stored.status == winners[0].tip.status
-    assert stored.decided_by == winners[0].tip.decided_by
-    assert [e.action for e in events] == ["submitted", stored.status]
-
-
-async def test_decided_tip_tells_the_loser_who_decided(sessionmaker: Sessions) -> None:
-    tip_id = await _pending_tip(sessionmaker)
-    async with sessionmaker.begin() as session:
-        first = await tips.decide_tip(session, tip_id, status="shortlisted", moderator_id=7)
-    async with sessionmaker.begin() as session:
-        second = await tips.decide_tip(session, tip_id, status="rejected", moderator_id=8)
-    assert first.won and not second.won
-    assert second.tip.decided_by == 7 and second.tip.status == "shortlisted"
 
 
 async def test_unfinished_deliveries_are_split_by_shard(sessionmaker: Sessions) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import issues
 from db.repositories.search import search_items
-from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
+from tests.db.search_helpers import NEWSLETTER, open_query_runner, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -28,8 +28,8 @@ ITEMS = [
 
 
 async def _search(sessionmaker: Sessions, query: str, month: str | None = None) -> list[str]:
-    async with open_reader(sessionmaker) as reader:
-        hits = await search_items(reader, query, newsletter=NEWSLETTER, month=month)
+    async with open_query_runner(sessionmaker) as queries:
+        hits = await search_items(queries, query, newsletter=NEWSLETTER, month=month)
     return [f"{h.month}#{h.number}" for h in hits]
 
 
@@ -40,8 +40,8 @@ async def test_title_match_ranks_above_body_match(sessionmaker: Sessions) -> Non
 
 async def test_snippet_marks_the_matched_words(sessionmaker: Sessions) -> None:
     await publish_items(sessionmaker, "2023-12", ITEMS)
-    async with open_reader(sessionmaker) as reader:
-        hits = await search_items(reader, "scaffold", newsletter=NEWSLETTER)
+    async with open_query_runner(sessionmaker) as queries:
+        hits = await search_items(queries, "scaffold", newsletter=NEWSLETTER)
     assert len(hits) == 1 and "**scaffold**" in hits[0].snippet
 
 

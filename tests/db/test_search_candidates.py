@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import search
 from db.repositories.search import search_items
-from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
+from tests.db.search_helpers import NEWSLETTER, open_query_runner, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -19,8 +19,8 @@ async def _store(sessionmaker: Sessions, newsletter: str, month: str, titles: li
 
 
 async def _ranked(sessionmaker: Sessions, query: str) -> list[tuple[str, int]]:
-    async with open_reader(sessionmaker) as reader:
-        hits = await search_items(reader, query, newsletter=NEWSLETTER)
+    async with open_query_runner(sessionmaker) as queries:
+        hits = await search_items(queries, query, newsletter=NEWSLETTER)
     return [(h.month, h.number) for h in hits]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from db.repositories.search import cjk_bigrams, search_items
-from tests.db.search_helpers import NEWSLETTER, open_reader, publish_items
+from tests.db.search_helpers import NEWSLETTER, open_query_runner, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -26,8 +26,8 @@ ITEMS = [
 
 
 async def _search(sessionmaker: Sessions, query: str) -> list[str]:
-    async with open_reader(sessionmaker) as reader:
-        hits = await search_items(reader, query, newsletter=NEWSLETTER)
+    async with open_query_runner(sessionmaker) as queries:
+        hits = await search_items(queries, query, newsletter=NEWSLETTER)
     return [f"{h.month}#{h.number}" for h in hits]
 
 

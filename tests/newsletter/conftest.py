@@ -1,5 +1,5 @@
 import pytest
-from issue_data import SAMPLE
+from tests.newsletter.issue_data import SAMPLE
 
 from newsletter import IssueDocument, parse_issue
 

@@ -27,14 +27,14 @@ def test_round_trip(sample: IssueDocument) -> None:
 
 
 def test_same_text_gives_the_same_hash(sample: IssueDocument) -> None:
-    from issue_data import SAMPLE
+    from tests.newsletter.issue_data import SAMPLE
 
     again = parse_issue(SAMPLE.read_text(encoding="utf-8"), filename=SAMPLE.name)
     assert again.content_hash() == sample.content_hash()
 
 
 def test_changed_text_gives_another_hash(sample: IssueDocument) -> None:
-    from issue_data import SAMPLE
+    from tests.newsletter.issue_data import SAMPLE
 
     text = SAMPLE.read_text(encoding="utf-8").replace("Reverse ageing.", "Reverse aging.")
     assert parse_issue(text).content_hash() != sample.content_hash()

@@ -1,7 +1,7 @@
 """Issues in other shapes than the sample: one per file under tests/data/issues/."""
 
 import pytest
-from issue_data import ISSUES, all_text
+from tests.newsletter.issue_data import ISSUES, all_text
 
 from newsletter import IssueDocument, parse_issue
 from newsletter.summarize import split_sentences

@@ -1,7 +1,7 @@
 """The December 2023 issue exactly as copied from the newsletter's web page."""
 
 import pytest
-from issue_data import all_text
+from tests.newsletter.issue_data import all_text
 
 from newsletter import IssueDocument
 

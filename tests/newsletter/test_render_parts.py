@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from issue_data import ISSUES
+from tests.newsletter.issue_data import ISSUES
 
 from newsletter import IssueDocument, Item, parse_issue
 from newsletter.render import (

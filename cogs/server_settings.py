@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from db.repositories import deliveries, guilds, issues
-from masthead.checks import require_guild, require_moderator
-from masthead.errors import UserError
+from masthead.utils.checks import require_guild, require_moderator
+from masthead.utils.errors import UserError
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -31,7 +31,7 @@ class Setup(commands.GroupCog, group_name="setup"):
         self.bot = bot
         super().__init__()
 
-    async def _check_moderator(self, interaction: discord.Interaction) -> int:
+    async def _check_moderator(self, interaction: discord.Interaction[Masthead]) -> int:
         guild_id = require_guild(interaction)
         async with self.bot.sessionmaker() as session:
             settings = await guilds.get_settings(session, guild_id)
@@ -46,7 +46,7 @@ class Setup(commands.GroupCog, group_name="setup"):
     )
     async def announce(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Masthead],
         channel: discord.TextChannel,
         ping_role: discord.Role | None = None,
         backfill: bool = True,
@@ -81,7 +81,7 @@ class Setup(commands.GroupCog, group_name="setup"):
                     ping_role_id=ping_role.id if ping_role else None,
                 )
         if queued:
-            self.bot.issues_changed()
+            self.bot.dispatch("issues_changed")
         message = f"New issues will be posted in {channel.mention}"
         message += f", pinging {ping_role.mention}." if ping_role else "."
         if queued and latest is not None:
@@ -97,7 +97,9 @@ class Setup(commands.GroupCog, group_name="setup"):
 
     @app_commands.command(name="review")
     @app_commands.describe(channel="Where review cards for reader tips are posted")
-    async def review(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def review(
+        self, interaction: discord.Interaction[Masthead], channel: discord.TextChannel
+    ) -> None:
         """Choose the channel where reader tips are reviewed."""
         guild_id = await self._check_moderator(interaction)
         async with self.bot.sessionmaker.begin() as session:
@@ -108,7 +110,9 @@ class Setup(commands.GroupCog, group_name="setup"):
 
     @app_commands.command(name="moderators")
     @app_commands.describe(role="Members with this role may review tips")
-    async def moderators(self, interaction: discord.Interaction, role: discord.Role) -> None:
+    async def moderators(
+        self, interaction: discord.Interaction[Masthead], role: discord.Role
+    ) -> None:
         """Choose a role that may review tips besides Manage Server."""
         guild_id = await self._check_moderator(interaction)
         if role.is_default():
@@ -120,7 +124,7 @@ class Setup(commands.GroupCog, group_name="setup"):
         )
 
     @app_commands.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[Masthead]) -> None:
         """Show this server's Masthead settings and delivery problems."""
         guild_id = await self._check_moderator(interaction)
         async with self.bot.sessionmaker() as session:

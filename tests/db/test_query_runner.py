@@ -1,5 +1,5 @@
 """Readers: the SQLite one sees every commit, never writes, and answers exactly what a
-session would; the bot gets the cheapest reader its database allows."""
+session would; the bot gets the cheapest query runner its database allows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
-from db.reader import PostgresReader, Row, SessionReader, SqliteReader, open_reader
+from db.query_runner import (
+    PostgresQueryRunner,
+    Row,
+    SessionQueryRunner,
+    SqliteQueryRunner,
+    open_query_runner,
+)
 from db.repositories.search import search_items
 from tests.conftest import PG_URL, reset_postgres
 from tests.db.search_helpers import NEWSLETTER, publish_items
@@ -31,22 +37,22 @@ async def _publish(sessionmaker: Sessions, month: str, titles: list[str]) -> Non
 
 @pytest.fixture
 async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'reader.db'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'queries.db'}")
     await migrate.upgrade(engine)
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def sqlite_reader(sqlite_engine: AsyncEngine) -> AsyncIterator[SqliteReader]:
-    reader = open_reader(create_sessionmaker(sqlite_engine))
-    assert isinstance(reader, SqliteReader)
-    yield reader
-    await reader.close()
+async def sqlite_reader(sqlite_engine: AsyncEngine) -> AsyncIterator[SqliteQueryRunner]:
+    queries = open_query_runner(create_sessionmaker(sqlite_engine))
+    assert isinstance(queries, SqliteQueryRunner)
+    yield queries
+    await queries.close()
 
 
 async def test_sees_what_was_committed_after_its_last_read(
-    sqlite_engine: AsyncEngine, sqlite_reader: SqliteReader
+    sqlite_engine: AsyncEngine, sqlite_reader: SqliteQueryRunner
 ) -> None:
     sessionmaker = create_sessionmaker(sqlite_engine)
     assert await sqlite_reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
@@ -56,7 +62,7 @@ async def test_sees_what_was_committed_after_its_last_read(
     assert [h.title for h in hits] == ["DRAM chips"]
 
 
-async def test_refuses_to_write(sqlite_reader: SqliteReader) -> None:
+async def test_refuses_to_write(sqlite_reader: SqliteQueryRunner) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await sqlite_reader.rows("DELETE FROM issues", {})
 
@@ -79,7 +85,10 @@ async def test_answers_what_a_session_answers(
     sessionmaker = create_sessionmaker(sqlite_engine)
     await _publish(sessionmaker, "2023-11", ["Chip plant opens", "DRAM prices"])
     await _publish(sessionmaker, "2023-12", ["DRAM chips", "A plant for chips", "Rain"])
-    direct, session = SqliteReader(str(sqlite_engine.url.database)), SessionReader(sessionmaker)
+    direct, session = (
+        SqliteQueryRunner(str(sqlite_engine.url.database)),
+        SessionQueryRunner(sessionmaker),
+    )
     try:
         mine = await search_items(direct, query, newsletter=NEWSLETTER)
         theirs = await search_items(session, query, newsletter=NEWSLETTER)
@@ -89,7 +98,7 @@ async def test_answers_what_a_session_answers(
     assert bool(mine) is finds
 
 
-async def test_closing_twice_is_harmless(sqlite_reader: SqliteReader) -> None:
+async def test_closing_twice_is_harmless(sqlite_reader: SqliteQueryRunner) -> None:
     await sqlite_reader.rows(COUNT_PUBLISHED, {})
     await sqlite_reader.close()
     await sqlite_reader.close()
@@ -98,9 +107,9 @@ async def test_closing_twice_is_harmless(sqlite_reader: SqliteReader) -> None:
 async def test_an_in_memory_database_is_read_through_the_pool() -> None:
     engine = create_engine("sqlite+aiosqlite:///:memory:")
     try:
-        reader = open_reader(create_sessionmaker(engine))
-        assert isinstance(reader, SessionReader)
-        assert await reader.rows("SELECT 1 AS one", {}) == [{"one": 1}]
+        queries = open_query_runner(create_sessionmaker(engine))
+        assert isinstance(queries, SessionQueryRunner)
+        assert await queries.rows("SELECT 1 AS one", {}) == [{"one": 1}]
     finally:
         await engine.dispose()
 
@@ -108,14 +117,14 @@ async def test_an_in_memory_database_is_read_through_the_pool() -> None:
 async def test_the_bot_reads_through_the_cheapest_reader(
     backend: str, sessionmaker: Sessions
 ) -> None:
-    reader = open_reader(sessionmaker)
+    queries = open_query_runner(sessionmaker)
     try:
-        expected = SqliteReader if backend == "sqlite" else PostgresReader
-        assert type(reader) is expected
+        expected = SqliteQueryRunner if backend == "sqlite" else PostgresQueryRunner
+        assert type(queries) is expected
         await _publish(sessionmaker, "2023-12", ["DRAM chips"])
-        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
+        assert await queries.rows(COUNT_PUBLISHED, {}) == [{"n": 1}]
     finally:
-        await reader.close()
+        await queries.close()
 
 
 COUNT_TO = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n)"
@@ -123,7 +132,7 @@ COUNT_TO += " SELECT count(*) AS n FROM c"
 
 
 async def _longest_stall(
-    reader: SqliteReader, sql: str, params: dict[str, object]
+    queries: SqliteQueryRunner, sql: str, params: dict[str, object]
 ) -> tuple[list[Row], float, float]:
     """(rows, seconds the read took, the longest the event loop went unserved meanwhile)."""
     gaps: list[float] = []
@@ -140,14 +149,14 @@ async def _longest_stall(
     await asyncio.sleep(0.01)
     started = time.perf_counter()
     try:
-        rows = await reader.rows(sql, params)
+        rows = await queries.rows(sql, params)
     finally:
         took = time.perf_counter() - started
         ticking.cancel()
     return rows, took, max(gaps)
 
 
-async def test_a_fast_read_runs_in_place(sqlite_reader: SqliteReader) -> None:
+async def test_a_fast_read_runs_in_place(sqlite_reader: SqliteQueryRunner) -> None:
     assert await sqlite_reader.rows(COUNT_TO, {"n": 100}) == [{"n": 100}]
     assert sqlite_reader.moved == 0
 
@@ -155,20 +164,20 @@ async def test_a_fast_read_runs_in_place(sqlite_reader: SqliteReader) -> None:
 async def test_a_slow_read_moves_to_the_thread_and_the_loop_goes_on(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    reader = SqliteReader(str(sqlite_engine.url.database), inline_budget=0.005)
+    queries = SqliteQueryRunner(str(sqlite_engine.url.database), inline_budget=0.005)
     try:
-        rows, took, stall = await _longest_stall(reader, COUNT_TO, {"n": 3_000_000})
+        rows, took, stall = await _longest_stall(queries, COUNT_TO, {"n": 3_000_000})
     finally:
-        await reader.close()
+        await queries.close()
     assert rows == [{"n": 3_000_000}]
-    assert reader.moved == 1
+    assert queries.moved == 1
     assert took > 0.2  # long enough that running it in place would show
     assert stall < 0.1
 
 
 async def test_a_locked_database_is_waited_for_on_the_thread(sqlite_engine: AsyncEngine) -> None:
     path = str(sqlite_engine.url.database)
-    reader = SqliteReader(path)
+    queries = SqliteQueryRunner(path)
     # An exclusive-mode writer keeps every other connection out until it lets go; it can
     # take the lock only while no other connection is open (WAL mode).
     await sqlite_engine.dispose()
@@ -178,12 +187,12 @@ async def test_a_locked_database_is_waited_for_on_the_thread(sqlite_engine: Asyn
     loop = asyncio.get_running_loop()
     loop.call_later(0.3, locker.close)
     try:
-        rows, took, stall = await _longest_stall(reader, COUNT_PUBLISHED, {})
+        rows, took, stall = await _longest_stall(queries, COUNT_PUBLISHED, {})
     finally:
         locker.close()
-        await reader.close()
+        await queries.close()
     assert rows == [{"n": 0}]
-    assert reader.moved == 1
+    assert queries.moved == 1
     assert took > 0.2 and stall < 0.1
 
 
@@ -193,9 +202,9 @@ async def test_postgres_reads_go_on_after_the_server_drops_every_connection() ->
     await reset_postgres(PG_URL)
     engine = create_engine(PG_URL)
     await migrate.upgrade(engine)
-    reader = open_reader(create_sessionmaker(engine))
+    queries = open_query_runner(create_sessionmaker(engine))
     try:
-        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
+        assert await queries.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
         async with engine.connect() as admin:
             killed = await admin.execute(
                 text(
@@ -204,7 +213,7 @@ async def test_postgres_reads_go_on_after_the_server_drops_every_connection() ->
                 )
             )
             assert killed.scalar_one() >= 1  # the reader's own connection among them
-        assert await reader.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
+        assert await queries.rows(COUNT_PUBLISHED, {}) == [{"n": 0}]
     finally:
-        await reader.close()
+        await queries.close()
         await engine.dispose()

@@ -4,9 +4,9 @@ A query through an AsyncSession on SQLite costs about 0.5 ms before SQLite does 
 work: aiosqlite runs every DBAPI call on the connection's thread, and SQLAlchemy makes
 five of them per statement (cursor, execute, fetch, close, and the rollback when the
 connection goes back to the pool), each a round trip between the event loop and that
-thread. `SqliteReader` makes none for a fast statement and one for a slow one. On
+thread. `SqliteQueryRunner` makes none for a fast statement and one for a slow one. On
 PostgreSQL (natively async) a session costs round trips to the server instead, which
-`PostgresReader` mostly avoids.
+`PostgresQueryRunner` mostly avoids.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _MOVE_TO_THREAD = {"SQLITE_INTERRUPT", "SQLITE_BUSY", "SQLITE_LOCKED"}
 READ_POOL_SIZE = 4  # PostgreSQL connections for reads, beside the engine's own pool
 
 
-class Reader(Protocol):
+class QueryRunner(Protocol):
     @property
     def dialect(self) -> str: ...
 
@@ -46,7 +46,7 @@ class Reader(Protocol):
     async def close(self) -> None: ...
 
 
-class SessionReader:
+class SessionQueryRunner:
     """Any backend: each statement in a short session of its own."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -67,7 +67,7 @@ class SessionReader:
         """Nothing of its own to close: the engine's pool is the owner's."""
 
 
-class PostgresReader:
+class PostgresQueryRunner:
     """PostgreSQL: a small pool of its own, in autocommit mode, with no ping before use.
 
     Through a session a read is four round trips to the server: the pool's liveness ping,
@@ -107,7 +107,7 @@ def _statement(sql: str, params: Mapping[str, object]) -> TextClause:
     return text(sql).bindparams(*(bindparam(name) for name in params))
 
 
-class SqliteReader:
+class SqliteQueryRunner:
     """SQLite: connections of its own that only read; most statements run in place.
 
     A statement first runs on the event loop's thread under a time budget. Search takes
@@ -128,7 +128,7 @@ class SqliteReader:
         self.moved = 0  # statements that had to go to the thread
         self._inline: sqlite3.Connection | None = None
         self._deadline = 0.0
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-queries")
         self._threaded: sqlite3.Connection | None = None  # opened and used on that thread
         self._closed = False
 
@@ -139,7 +139,7 @@ class SqliteReader:
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorname not in _MOVE_TO_THREAD:
                 raise
-            log.debug("read moved to the reader thread (%s)", exc.sqlite_errorname)
+            log.debug("read moved to the runner's thread (%s)", exc.sqlite_errorname)
         self.moved += 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._rows_threaded, sql, params)
@@ -188,14 +188,14 @@ def _fetch(connection: sqlite3.Connection, sql: str, params: dict[str, object]) 
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def open_reader(sessionmaker: async_sessionmaker[AsyncSession]) -> Reader:
-    """The cheapest reader for the sessionmaker's database."""
+def open_query_runner(sessionmaker: async_sessionmaker[AsyncSession]) -> QueryRunner:
+    """The cheapest runner for the sessionmaker's database."""
     url = sessionmaker.kw["bind"].url
     database = url.database or ""
     on_disk = database not in ("", ":memory:") and not database.startswith("file:")
     if url.get_backend_name() == "sqlite" and on_disk:
-        return SqliteReader(database)
+        return SqliteQueryRunner(database)
     if url.get_backend_name() == "postgresql":
-        return PostgresReader(url)
+        return PostgresQueryRunner(url)
     # An in-memory database exists only inside its own connections: go through the pool.
-    return SessionReader(sessionmaker)
+    return SessionQueryRunner(sessionmaker)

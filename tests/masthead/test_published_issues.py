@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import issues
-from masthead.reader_cache import ReaderCache
+from masthead.published_issues import PublishedIssues
 
 NEWSLETTER = "This Month in China"
 
@@ -27,7 +27,7 @@ async def _publish(sessionmaker: async_sessionmaker[AsyncSession], month: str) -
 async def test_answers_are_kept_until_cleared(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    cache = ReaderCache(sessionmaker, NEWSLETTER, ttl=3600)
+    cache = PublishedIssues(sessionmaker, NEWSLETTER, ttl=3600)
     assert await cache.latest() is None
     await _publish(sessionmaker, "2024-01")
     assert await cache.latest() is None  # another process published: not seen yet
@@ -40,7 +40,7 @@ async def test_answers_are_kept_until_cleared(
 async def test_entries_expire_after_the_ttl(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    cache = ReaderCache(sessionmaker, NEWSLETTER, ttl=0.0)
+    cache = PublishedIssues(sessionmaker, NEWSLETTER, ttl=0.0)
     await _publish(sessionmaker, "2024-01")
     assert (await cache.resolve("2024-01")) is not None
     await _publish(sessionmaker, "2024-02")

@@ -14,6 +14,7 @@ from discord import app_commands
 log = logging.getLogger(__name__)
 
 SelfT = TypeVar("SelfT")
+InteractionT = TypeVar("InteractionT", bound=discord.Interaction[Any])
 
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again later."
 
@@ -57,13 +58,13 @@ async def report_error(interaction: discord.Interaction, error: Exception, where
 
 
 def reports_errors(
-    callback: Callable[[SelfT, discord.Interaction], Coroutine[Any, Any, None]],
-) -> Callable[[SelfT, discord.Interaction], Coroutine[Any, Any, None]]:
+    callback: Callable[[SelfT, InteractionT], Coroutine[Any, Any, None]],
+) -> Callable[[SelfT, InteractionT], Coroutine[Any, Any, None]]:
     """For component callbacks: discord.py only logs what a DynamicItem raises (it never
     reaches the tree's on_error), which would leave the user with "interaction failed"."""
 
     @functools.wraps(callback)
-    async def wrapper(self: SelfT, interaction: discord.Interaction) -> None:
+    async def wrapper(self: SelfT, interaction: InteractionT) -> None:
         try:
             await callback(self, interaction)
         except Exception as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from db.repositories import issues
-from masthead.checks import is_editor
+from db.states import IssueStatus
+from masthead.utils.checks import is_editor
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -17,9 +18,9 @@ MAX_CHOICES = 25  # Discord's limit
 
 
 async def _choices(
-    interaction: discord.Interaction, current: str, *, published_only: bool
+    interaction: discord.Interaction[Masthead], current: str, *, published_only: bool
 ) -> list[app_commands.Choice[str]]:
-    bot = cast("Masthead", interaction.client)
+    bot = interaction.client
     async with bot.sessionmaker() as session:
         found = await issues.find_issues(
             session,
@@ -31,7 +32,7 @@ async def _choices(
     return [
         app_commands.Choice(
             name=f"{issue.title} ({issue.month})"
-            + ("" if issue.status == "published" else " — draft"),
+            + ("" if issue.status == IssueStatus.PUBLISHED else " — draft"),
             value=issue.month,
         )
         for issue in found
@@ -39,15 +40,15 @@ async def _choices(
 
 
 async def published_issues(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[Masthead], current: str
 ) -> list[app_commands.Choice[str]]:
     return await _choices(interaction, current, published_only=True)
 
 
 async def any_issues(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[Masthead], current: str
 ) -> list[app_commands.Choice[str]]:
     # Drafts are the editors' business; anyone else typing here sees published issues.
-    bot = cast("Masthead", interaction.client)
+    bot = interaction.client
     editor = await is_editor(interaction, bot.settings.editor_ids)
     return await _choices(interaction, current, published_only=not editor)

@@ -7,18 +7,16 @@ after a restart without any stored view state.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-from cogs._components import stateless_view
 from db.repositories import guilds, votes
-from masthead.checks import is_moderator
-from masthead.errors import reports_errors
+from masthead.bot import Masthead
+from masthead.utils.checks import is_moderator
+from masthead.utils.components import stateless_view
+from masthead.utils.errors import reports_errors
 from newsletter.render import Part
-
-if TYPE_CHECKING:
-    from masthead.bot import Masthead
 
 ITEM_PART = re.compile(r"item:(\d+)(?::\d+)?$")
 
@@ -41,13 +39,16 @@ class HelpfulButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
     ) -> HelpfulButton:
         return cls(int(match["item_id"]), match["helpful"] == "1")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = cast("Masthead", interaction.client)
+        bot = Masthead.of(interaction)
         async with bot.sessionmaker.begin() as session:
             first = await votes.cast_vote(
                 session, item_id=self.item_id, user_id=interaction.user.id, helpful=self.helpful

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from cogs.issues._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
-from cogs.issues._votes import vote_view_for
+from cogs.delivery._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
+from cogs.items._votes import vote_view_for
 from db.models import Delivery, DeliveryPart
 from db.repositories import deliveries, issues
+from db.states import DeliveryStatus, PartStatus
 from masthead.importing import load_document
 from newsletter.render import Part, render_issue
 
@@ -117,7 +118,9 @@ class DeliveryWorker:
                 "delivery %s to channel %s failed: %s", delivery.id, delivery.channel_id, exc
             )
             async with self.bot.sessionmaker.begin() as session:
-                await deliveries.set_status(session, delivery.id, "failed", reason=str(exc))
+                await deliveries.set_status(
+                    session, delivery.id, DeliveryStatus.FAILED, reason=str(exc)
+                )
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             delay = self._back_off(delivery.id)
             log.warning("delivery %s interrupted (%s); retrying in %.0fs", delivery.id, exc, delay)
@@ -139,9 +142,11 @@ class DeliveryWorker:
         async with self.bot.sessionmaker.begin() as session:
             issue = await issues.get_issue_by_id(session, delivery.issue_id)
             if issue is None:
-                await deliveries.set_status(session, delivery.id, "failed", reason="issue deleted")
+                await deliveries.set_status(
+                    session, delivery.id, DeliveryStatus.FAILED, reason="issue deleted"
+                )
                 return
-            await deliveries.set_status(session, delivery.id, "delivering")
+            await deliveries.set_status(session, delivery.id, DeliveryStatus.DELIVERING)
             done = await deliveries.sent_parts(session, delivery.id)
             item_ids = await issues.item_ids(session, issue.id)
         if delivery.thread_id is not None:
@@ -158,7 +163,9 @@ class DeliveryWorker:
             recorded = done.get(part.key)
             target = delivery.channel_id if part.kind == "header" else thread_id
             assert target is not None, "the thread exists before any item is sent"
-            message_id = recorded.message_id if recorded and recorded.status == "sent" else None
+            message_id = (
+                recorded.message_id if recorded and recorded.status == PartStatus.SENT else None
+            )
             if message_id is None:
                 message_id = await self._post_once(
                     delivery,
@@ -177,8 +184,8 @@ class DeliveryWorker:
                 )
 
         async with self.bot.sessionmaker.begin() as session:
-            await deliveries.set_status(session, delivery.id, "done")
-        self.bot.reader_cache.clear()  # jump links to the new posts
+            await deliveries.set_status(session, delivery.id, DeliveryStatus.DONE)
+        self.bot.published.clear()  # jump links to the new posts
         log.info("delivered issue %s to channel %s", delivery.issue_id, delivery.channel_id)
 
     async def _post_once(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord.ext.commands.bot import BotBase
 
-from masthead.errors import UserError
+from masthead.utils.errors import UserError
 
 
 def is_moderator(interaction: discord.Interaction, moderator_role_id: int | None) -> bool:

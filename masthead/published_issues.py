@@ -3,7 +3,7 @@
 /latest and /item ask for the same few published issues over and over, and those change
 only when an issue is published or replaced. Entries live `ttl` seconds, so a change made
 by another process (the CLI, another shard) shows up soon; this process's own changes
-clear the cache at once (`Masthead.issues_changed`, the delivery worker).
+clear the cache at once (the `issues_changed` event, the delivery worker).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ DEFAULT_TTL_SECONDS = 30.0
 MAX_ENTRIES = 4096  # a bound, not a tuning knob: past it the cache simply starts over
 
 
-class ReaderCache:
+class PublishedIssues:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],

@@ -1,0 +1,44 @@
+"""The delivery service: posts published issues to every announce channel, exactly once.
+
+It runs for as long as the bot does, whatever else is loaded, and looks for work when the
+`issues_changed` event says there may be some (and every few seconds, for work queued by
+another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+from cogs.delivery._worker import DeliveryWorker
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+
+class Delivery(commands.Cog):
+    def __init__(self, bot: Masthead) -> None:
+        self.bot = bot
+        self.worker = DeliveryWorker(bot)
+        self._task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self.worker.run(), name="delivery-worker")
+
+    async def cog_unload(self) -> None:
+        # Wait for the worker to stop so no delivery outlives the bot's connections.
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @commands.Cog.listener()
+    async def on_issues_changed(self) -> None:
+        self.worker.wake()
+
+
+async def setup(bot: Masthead) -> None:
+    await bot.add_cog(Delivery(bot))
