@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
-from _common import ROOT, percentile, print_table, ratio, verdict, write_report
+from _common import percentile, print_table, ratio, verdict, write_report
 from baseline_bot import PING_EMBED, BaselineBot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,10 +39,11 @@ from fakediscord import Channel, FakeDiscord, Guild, User
 from fakediscord.process import InProcessBot
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
+from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings
 from newsletter.parse import parse_issue
 
-SAMPLE = ROOT / "tests" / "data" / "issue-2023-12.txt"
+SAMPLE = SAMPLE_ISSUE
 P50_TARGET = 1.3  # Masthead p50 at most 1.3x the bare bot's
 THROUGHPUT_TARGET = 0.75  # Masthead throughput at least 0.75x the bare bot's
 SHARDS = 2

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
-from _common import ROOT, print_table, ratio, verdict, write_report
+from _common import print_table, ratio, verdict, write_report
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,11 +41,12 @@ from fakediscord.process import InProcessBot
 from fakediscord.server import RequestRecord
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
+from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings
 from newsletter.parse import parse_issue
 from newsletter.render import render_issue
 
-SAMPLE = ROOT / "tests" / "data" / "issue-2023-12.txt"
+SAMPLE = SAMPLE_ISSUE
 GLOBAL_PER_SECOND = 50
 PER_ROUTE = (5, 5.0)  # Discord's message route: 5 per 5 s per channel
 TARGET = 1.15  # total time at most 1.15x the floor

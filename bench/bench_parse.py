@@ -27,11 +27,12 @@ from _common import ROOT, percentile, print_table, ratio, verdict, write_report
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from masthead.importing import store_document
+from masthead.samples import SAMPLE_ISSUE
 from newsletter import parse_issue
 from newsletter.headings import MONTH_NAMES
 from newsletter.render import render_issue
 
-SAMPLE = ROOT / "tests" / "data" / "issue-2023-12.txt"
+SAMPLE = SAMPLE_ISSUE
 ISSUES = ROOT / "tests" / "data" / "issues"
 TARGET_MS = 50.0
 _LINES = re.compile(r"\n+")

@@ -32,6 +32,7 @@ from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from db.query_runner import QueryRunner, open_query_runner
 from db.repositories.search import SearchHit, search_items
+from masthead.samples import SAMPLE_ISSUE
 from newsletter import parse_issue
 
 NEWSLETTER = "This Month in China"
@@ -40,7 +41,7 @@ TARGET_P99_MS = 20.0
 SEED = 20231201
 GENERATOR_VERSION = 1  # bump when build_archive changes what it generates
 SOURCES = [
-    ROOT / "tests" / "data" / "issue-2023-12.txt",
+    SAMPLE_ISSUE,
     *sorted((ROOT / "tests" / "data" / "issues").iterdir()),
 ]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -12,16 +12,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
+from tests.backends import ONLY_BACKEND, PG_URL, reset_postgres
 
 pytest_plugins = ["fakediscord.pytest_plugin"]
-
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-ONLY_BACKEND = os.environ.get("MASTHEAD_TEST_BACKEND")
 
 
 def _backends() -> list[object]:
@@ -68,16 +65,6 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     assert PG_URL is not None
     await reset_postgres(PG_URL)
     yield PG_URL
-
-
-async def reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

@@ -170,12 +170,12 @@ class DeliveryWorker:
                 message_id = await self._post_once(
                     delivery,
                     part,
-                    position,
-                    target,
-                    previous,
-                    recorded is not None,
-                    item_ids,
-                    parts,
+                    position=position,
+                    target=target,
+                    after=previous,
+                    maybe_sent=recorded is not None,
+                    item_ids=item_ids,
+                    parts=parts,
                 )
             previous = message_id
             if part.kind == "header" and thread_id is None:
@@ -192,16 +192,18 @@ class DeliveryWorker:
         self,
         delivery: Delivery,
         part: Part,
+        *,
         position: int,
         target: int,
-        previous: int,
+        after: int,
         maybe_sent: bool,
         item_ids: dict[int, int],
         parts: list[Part],
     ) -> int:
-        """Send one part unless a crash already did; record it either way."""
+        """Send one part unless a crash already did (it would be right `after` the previous
+        part); record it either way."""
         place = _place(delivery, target)
-        found = await self._find_posted(target, place, part, previous) if maybe_sent else None
+        found = await self._find_posted(target, place, part, after) if maybe_sent else None
         if found is None:
             async with self.bot.sessionmaker.begin() as session:
                 await deliveries.mark_part_sending(

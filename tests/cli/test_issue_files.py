@@ -11,9 +11,10 @@ from sqlalchemy import func, insert, inspect, select
 
 from db.engine import create_engine
 from db.models import Base, Delivery, GuildSettings, Issue, Item
+from masthead.samples import SAMPLE_ISSUE
 from tests.cli.test_settings_errors import assert_one_line_error, run_cli
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "issue-2023-12.txt"
+SAMPLE = SAMPLE_ISSUE
 
 
 def _count(url: str, model: type[Base]) -> int:

@@ -8,7 +8,7 @@ from fakediscord import FakeDiscord
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
 from newsletter.parse import parse_issue
-from tests.cogs.conftest import World, issue_text
+from tests.cogs.helpers import World, issue_text
 
 MONTHS = [f"{year}-{month:02d}" for year in (2022, 2023, 2024) for month in range(1, 13)]
 NAMES = "January February March April May June July August September October November December"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fakediscord import BotProcess, FakeDiscord
-from tests.cogs.conftest import SAMPLE, make_world, wait_delivered
+from tests.cogs.helpers import SAMPLE, make_world, wait_delivered
 from tests.cogs.test_publishing import sample_parts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import asyncio
 from fakediscord import FakeDiscord, Fault
 from fakediscord import permissions as perms
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     make_world,

@@ -10,7 +10,7 @@ import pytest
 from cogs.delivery import _worker
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     make_world,

@@ -7,7 +7,7 @@ import pytest
 
 from fakediscord import Channel, FakeDiscord, Message
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     make_world,

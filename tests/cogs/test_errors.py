@@ -10,7 +10,7 @@ from sqlalchemy import text
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
 from masthead.utils.errors import APOLOGY
-from tests.cogs.conftest import World
+from tests.cogs.helpers import World
 from tests.cogs.test_votes import first_item, vote
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from fakediscord import FakeDiscord, InteractionResult, Message
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     issue_text,

@@ -13,7 +13,7 @@ from fakediscord import FakeDiscord, File, InteractionResult, Message, User
 from masthead.bot import Masthead
 from masthead.importing import store_document
 from newsletter.parse import parse_issue
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     issue_text,

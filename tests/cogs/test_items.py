@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
-from tests.cogs.conftest import World, import_and_publish
+from tests.cogs.helpers import World, import_and_publish
 
 
 async def test_latest_shows_editorial_titles_and_a_menu(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fakediscord import FakeDiscord, File
 from masthead.bot import Masthead
-from tests.cogs.conftest import World, issue_text, subscribe
+from tests.cogs.helpers import World, issue_text, subscribe
 from tests.cogs.test_issue_import import press, preview
 from tests.cogs.test_votes import first_item, vote
 

@@ -9,7 +9,7 @@ from fakediscord import permissions as perms
 from masthead.bot import Masthead
 from newsletter.parse import parse_issue
 from newsletter.render import render_issue
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     SAMPLE,
     import_and_publish,
     make_world,

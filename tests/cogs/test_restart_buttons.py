@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fakediscord import BotProcess, FakeDiscord, File, Message
-from tests.cogs.conftest import issue_text, make_world, subscribe, wait_delivered
+from tests.cogs.helpers import issue_text, make_world, subscribe, wait_delivered
 from tests.cogs.test_issue_import import buttons
 from tests.cogs.test_votes import vote
 

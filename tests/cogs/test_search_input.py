@@ -9,7 +9,7 @@ import pytest
 from fakediscord import FakeDiscord, InteractionResult
 from masthead.bot import Masthead
 from masthead.utils.errors import APOLOGY
-from tests.cogs.conftest import World, import_and_publish
+from tests.cogs.helpers import World, import_and_publish
 
 
 async def search(fake: FakeDiscord, world: World, query: str) -> InteractionResult:

@@ -11,7 +11,7 @@ from db.repositories import deliveries, guilds
 from fakediscord import FakeDiscord
 from fakediscord import permissions as perms
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     World,
     import_and_publish,
     restart,

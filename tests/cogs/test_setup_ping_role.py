@@ -5,7 +5,7 @@ from __future__ import annotations
 from fakediscord import FakeDiscord
 from fakediscord import permissions as perms
 from masthead.bot import Masthead
-from tests.cogs.conftest import World, subscribe
+from tests.cogs.helpers import World, subscribe
 
 
 async def test_unmentionable_ping_role_gets_a_note(

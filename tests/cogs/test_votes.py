@@ -8,7 +8,7 @@ from typing import Any
 
 from fakediscord import FakeDiscord, InteractionResult, Message, User
 from masthead.bot import Masthead
-from tests.cogs.conftest import (
+from tests.cogs.helpers import (
     SAMPLE,
     World,
     import_and_publish,

@@ -23,7 +23,7 @@ from db.query_runner import (
     open_query_runner,
 )
 from db.repositories.search import search_items
-from tests.conftest import PG_URL, reset_postgres
+from tests.backends import PG_URL, reset_postgres
 from tests.db.search_helpers import NEWSLETTER, publish_items
 
 Sessions = async_sessionmaker[AsyncSession]

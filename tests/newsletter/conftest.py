@@ -1,7 +1,7 @@
 import pytest
-from tests.newsletter.issue_data import SAMPLE
 
 from newsletter import IssueDocument, parse_issue
+from tests.newsletter.issue_data import SAMPLE
 
 
 @pytest.fixture(scope="session")

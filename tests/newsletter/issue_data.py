@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
+from masthead.samples import SAMPLE_ISSUE
 from newsletter import IssueDocument
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SAMPLE = DATA / "issue-2023-12.txt"
+SAMPLE = SAMPLE_ISSUE
 ISSUES = DATA / "issues"
 
 

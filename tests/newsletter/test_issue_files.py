@@ -1,10 +1,10 @@
 """Issues in other shapes than the sample: one per file under tests/data/issues/."""
 
 import pytest
-from tests.newsletter.issue_data import ISSUES, all_text
 
 from newsletter import IssueDocument, parse_issue
 from newsletter.summarize import split_sentences
+from tests.newsletter.issue_data import ISSUES, all_text
 
 
 def load(name: str) -> IssueDocument:

@@ -1,9 +1,9 @@
 """The December 2023 issue exactly as copied from the newsletter's web page."""
 
 import pytest
-from tests.newsletter.issue_data import all_text
 
 from newsletter import IssueDocument
+from tests.newsletter.issue_data import all_text
 
 TITLES = [
     "Chinese scientists develop powerful hydrogen therapy that could reverse ageing",

@@ -5,7 +5,6 @@ import json
 from typing import Any
 
 import pytest
-from tests.newsletter.issue_data import ISSUES
 
 from newsletter import IssueDocument, Item, parse_issue
 from newsletter.render import (
@@ -16,6 +15,7 @@ from newsletter.render import (
     render_item_card,
     split_text,
 )
+from tests.newsletter.issue_data import ISSUES
 
 
 def assert_embed_fits(embed: dict[str, Any]) -> None:

@@ -6,13 +6,11 @@ The parser must follow the text, not the sample's paragraph counts.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from masthead.samples import SAMPLE_ISSUE
 from newsletter.parse import parse_issue
 
-SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "issue-2023-12.txt").read_text(
-    encoding="utf-8"
-)
+SAMPLE = SAMPLE_ISSUE.read_text(encoding="utf-8")
 CXMT_OPENERS = ("ChangXin Memory", "The evidence of progress by CXMT", "Some analysts claim")
 
 
