@@ -27,14 +27,21 @@ from .interactions import (
     MODAL_SUBMIT,
     Interaction,
 )
-from .invoke import command_data, component_data, modal_data
+from .invoke import (
+    MESSAGE_COMMAND,
+    USER_COMMAND,
+    command_data,
+    component_data,
+    context_menu_data,
+    modal_data,
+)
 from .messages import delete_message, event_json
 from .models import Channel, ChannelType, Guild, Json, Member, Message, Role, User
 from .permissions import Overwrite
 from .rest import delete_channel
 from .results import InteractionResult
 from .server import Emulator, RequestRecord, Violation
-from .state import State
+from .state import Command, State
 
 DEFAULT_TOKEN = "ZmFrZWRpc2NvcmQ.bot.token"
 
@@ -283,6 +290,42 @@ class FakeDiscord:
         )
         return await self._interact(AUTOCOMPLETE, user, channel, data, None)
 
+    async def run_message_command(
+        self,
+        guild: Guild | None,
+        channel: Channel,
+        user: User,
+        name: str,
+        message: Message,
+    ) -> InteractionResult:
+        """Pick the message command (context menu, type 3) ``name`` on ``message``, which
+        must be in ``channel``; the bot gets it under ``data.resolved.messages``."""
+        command = self._find_command(guild, name, MESSAGE_COMMAND)
+        if message.channel_id != channel.id or message.deleted:
+            where = "deleted" if message.deleted else f"in channel {message.channel_id}"
+            raise ValueError(
+                f"message {message.id} is {where}, not in #{channel.name or channel.id}"
+            )
+        data = context_menu_data(self.state, command, message, guild_id=guild.id if guild else None)
+        return await self._interact(APPLICATION_COMMAND, user, channel, data, None)
+
+    async def run_user_command(
+        self,
+        guild: Guild | None,
+        channel: Channel,
+        user: User,
+        name: str,
+        target_user: User | Member,
+    ) -> InteractionResult:
+        """Pick the user command (context menu, type 2) ``name`` on ``target_user``; the
+        bot gets the user (and, in a guild they belong to, the member) under ``resolved``."""
+        command = self._find_command(guild, name, USER_COMMAND)
+        target = target_user.user if isinstance(target_user, Member) else target_user
+        if self.state.users.get(target.id) is not target:
+            raise ValueError(f"{target.username} is not a user of this emulator")
+        data = context_menu_data(self.state, command, target, guild_id=guild.id if guild else None)
+        return await self._interact(APPLICATION_COMMAND, user, channel, data, None)
+
     async def click(self, message: Message, custom_id: str, user: User) -> InteractionResult:
         data = component_data(self.state, message, custom_id, None)
         return await self._interact(
@@ -320,11 +363,16 @@ class FakeDiscord:
         words = [w for name in names for w in name.split()]
         if not words:
             raise ValueError("which command? pass its name")
-        command = self.state.find_command(words[0], guild.id if guild else None)
+        return self._find_command(guild, words[0], 1), words[1:]
+
+    def _find_command(self, guild: Guild | None, name: str, kind: int) -> Command:
+        command = self.state.find_command(name, guild.id if guild else None, kind)
         if command is None:
-            known = sorted({c.name for c in self.state.commands.values()})
-            raise ValueError(f"no command /{words[0]} is registered; registered: {known}")
-        return command, words[1:]
+            kinds = {USER_COMMAND: "user command", MESSAGE_COMMAND: "message command"}
+            label = f"{kinds[kind]} {name!r}" if kind in kinds else f"command /{name}"
+            known = sorted({c.name for c in self.state.commands.values() if c.type == kind})
+            raise ValueError(f"no {label} is registered; registered: {known}")
+        return command
 
     def _channel_of(self, message: Message) -> Channel:
         return self.state.channels[message.channel_id]

@@ -33,9 +33,9 @@ def _scope(emu: Emulator, req: Request) -> int | None:
 def _upsert(emu: Emulator, guild_id: int | None, data: Json) -> Command:
     """Same name and type keeps the command's id, as Discord does; a change bumps version."""
     state = emu.state
-    key = (data["name"], data.get("type", 1))
+    key = (data["name"], data.get("type") or 1)
     for command in state.commands_for(guild_id):
-        if (command.name, command.data.get("type", 1)) == key:
+        if (command.name, command.type) == key:
             if command.data != data:
                 command.data, command.version = data, state.ids.next()
             return command
@@ -59,7 +59,7 @@ async def bulk_overwrite(emu: Emulator, req: Request) -> list[Json]:
     seen: set[tuple[str, int]] = set()
     for i, data in enumerate(body):
         merge_errors(errs, limits.check_command(data, [i]))
-        key = (data.get("name", ""), data.get("type", 1))
+        key = (data.get("name", ""), data.get("type") or 1)
         if key in seen:
             merge_errors(
                 errs,
@@ -70,10 +70,7 @@ async def bulk_overwrite(emu: Emulator, req: Request) -> list[Json]:
                 ),
             )
         seen.add(key)
-    if len(body) > 100:
-        merge_errors(
-            errs, errors.field_error([], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
-        )
+    merge_errors(errs, limits.check_command_counts(body, []))
     check_limits(errs)
     kept = [_upsert(emu, guild_id, data) for data in body]
     kept_ids = {c.id for c in kept}

@@ -21,7 +21,10 @@ ROUTES = RouteTable()
 route = ROUTES.route
 
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
-# Callback types Discord accepts per interaction type.
+# Callback types Discord accepts per interaction type. A modal never answers a modal
+# submit; UPDATE_MESSAGE (7) answers one only when the modal was opened from a message
+# component (it edits that message). DEFERRED_UPDATE_MESSAGE (6) acknowledges any modal
+# submit, silently when there is no message (discord.py's defer() on a modal sends 6).
 _ALLOWED = {
     APPLICATION_COMMAND: {4, 5, 9},
     MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
@@ -79,7 +82,7 @@ class Interactions:
             "app_permissions": str(state.permissions_in(channel, state.bot.id)),
             "locale": "en-US",
             "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": limits.UPLOAD_BYTES,
         }
         guild = state.guilds.get(channel.guild_id) if channel.guild_id else None
         if guild is not None:
@@ -171,18 +174,15 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
     body: Json = req.body or {}
     kind = int(body.get("type", 0))
     data: Json = body.get("data") or {}
-    if kind not in _ALLOWED.get(interaction.type, set()) or (
-        kind in (6, 7) and interaction.message is None
-    ):
+    if kind not in _ALLOWED.get(interaction.type, set()):
         raise _refuse(
             interaction,
-            errors.invalid_form_body(
-                field_error(
-                    ["type"],
-                    "INTERACTION_RESPONSE_TYPE_INVALID",
-                    f"Callback type {kind} is not valid for interaction type {interaction.type}",
-                )
-            ),
+            _bad_type(f"Callback type {kind} is not valid for interaction type {interaction.type}"),
+        )
+    if kind == 7 and interaction.message is None:
+        raise _refuse(
+            interaction,
+            _bad_type("UPDATE_MESSAGE needs a message: this modal was not opened from a component"),
         )
     try:
         resource = _respond(emu, interaction, kind, data, req)
@@ -204,6 +204,12 @@ async def callback(emu: Emulator, req: Request) -> Reply | Json:
         "resource": resource,
     }
     return out
+
+
+def _bad_type(message: str) -> DiscordError:
+    return errors.invalid_form_body(
+        field_error(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", message)
+    )
 
 
 def _respond(emu: Emulator, interaction: Interaction, kind: int, data: Json, req: Request) -> Json:
@@ -228,7 +234,7 @@ def _respond(emu: Emulator, interaction: Interaction, kind: int, data: Json, req
             emu.gateway.dispatch("MESSAGE_CREATE", event_json(emu, message), message.guild_id)
         interaction.response = message
     elif kind == 6:
-        interaction.response = interaction.message
+        interaction.response = interaction.message  # None for a modal from a command
     elif kind == 7:
         assert interaction.message is not None
         interaction.response = edit_message(

@@ -14,6 +14,7 @@ from typing import Any
 from .models import Attachment, Channel, Json, Member, Message, Role, User
 from .state import Command, State
 
+USER_COMMAND, MESSAGE_COMMAND = 2, 3  # application command types of context menus
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
     3,
@@ -71,6 +72,29 @@ def command_data(
     data: Json = {"id": str(command.id), "name": command.name, "type": 1, "options": top}
     if resolved:
         data["resolved"] = resolved
+    if command.guild_id is not None:
+        data["guild_id"] = str(command.guild_id)
+    return data
+
+
+def context_menu_data(
+    state: State, command: Command, target: Message | User, *, guild_id: int | None
+) -> Json:
+    """What Discord sends for a USER (2) or MESSAGE (3) command: the target's id, and the
+    target itself under ``resolved`` (a message as stored, with its content)."""
+    resolved: dict[str, dict[str, Json]] = {}
+    if isinstance(target, Message):
+        resolved["messages"] = {str(target.id): state.message_json(target, state.base_url)}
+        target_id = target.id
+    else:
+        target_id = _resolve(state, target, resolved, guild_id)
+    data: Json = {
+        "id": str(command.id),
+        "name": command.name,
+        "type": command.type,
+        "target_id": str(target_id),
+        "resolved": resolved,
+    }
     if command.guild_id is not None:
         data["guild_id"] = str(command.guild_id)
     return data

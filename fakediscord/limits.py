@@ -21,6 +21,11 @@ ROW_BUTTONS = 5
 SELECT_OPTIONS = 25
 CHOICES = 25
 MODAL_INPUTS = 5
+# Per file, for a bot in a server without boosts (and in DMs): Discord's 413 / 40005 above it.
+UPLOAD_BYTES = 10 * 1024 * 1024
+# Commands an application may have per scope (global, or one guild), by command type.
+COMMANDS_PER_TYPE = {1: 100, 2: 15, 3: 15, 4: 1}
+_TYPE_NAMES = {1: "CHAT_INPUT", 2: "USER", 3: "MESSAGE", 4: "PRIMARY_ENTRY_POINT"}
 
 _COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097f\u0e00-\u0e7f]{1,32}$")
 
@@ -167,7 +172,6 @@ def _check_component(errs: Errors, path: Path, comp: dict[str, Any]) -> None:
     elif kind == 4:
         _too_long(errs, [*path, "label"], comp.get("label"), 45)
         _too_long(errs, [*path, "placeholder"], comp.get("placeholder"), 100)
-        _too_long(errs, [*path, "value"], comp.get("value"), 4000)
         for key in ("min_length", "max_length"):
             value = comp.get(key)
             if isinstance(value, int) and not (0 if key == "min_length" else 1) <= value <= 4000:
@@ -175,6 +179,10 @@ def _check_component(errs: Errors, path: Path, comp: dict[str, Any]) -> None:
                     errs,
                     field_error([*path, key], "NUMBER_TYPE_MAX", "Must be between 0 and 4000."),
                 )
+        # A prefilled value must fit the input it fills, not only the 4000 ceiling.
+        high = comp.get("max_length")
+        high = high if isinstance(high, int) and 1 <= high <= 4000 else 4000
+        _too_long(errs, [*path, "value"], comp.get("value"), high)
 
 
 def check_modal(data: dict[str, Any], path: Path) -> Errors:
@@ -183,6 +191,13 @@ def check_modal(data: dict[str, Any], path: Path) -> Errors:
     _length_between(errs, [*path, "custom_id"], data.get("custom_id"), 1, 100)
     components = data.get("components")
     if isinstance(components, list):
+        if not components:
+            merge_errors(
+                errs,
+                field_error(
+                    [*path, "components"], "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length."
+                ),
+            )
         _check_action_rows(errs, [*path, "components"], components, modal=True)
     return errs
 
@@ -199,10 +214,12 @@ def check_choices(data: dict[str, Any], path: Path) -> Errors:
 
 
 def check_command(cmd: dict[str, Any], path: Path) -> Errors:
-    """Application command name/description/options limits (chat input commands)."""
+    """Application command name/description/options limits. USER and MESSAGE commands
+    (context menus) take any-case names with spaces, and neither a description nor options."""
     errs: Errors = {}
     name = cmd.get("name")
-    is_chat_input = cmd.get("type", 1) == 1
+    kind = cmd.get("type") or 1
+    is_chat_input = kind == 1
     if (
         isinstance(name, str)
         and is_chat_input
@@ -217,6 +234,17 @@ def check_command(cmd: dict[str, Any], path: Path) -> Errors:
     _length_between(errs, [*path, "name"], name, 1, 32)
     if is_chat_input:
         _length_between(errs, [*path, "description"], cmd.get("description"), 1, 100)
+    elif kind in (2, 3):
+        for key in ("description", "options"):
+            if cmd.get(key):
+                merge_errors(
+                    errs,
+                    field_error(
+                        [*path, key],
+                        "BASE_TYPE_INVALID",
+                        f"Context menu commands cannot have {key}.",
+                    ),
+                )
     options = cmd.get("options") or []
     _too_many(errs, [*path, "options"], options, 25)
     for i, opt in enumerate(options if isinstance(options, list) else []):
@@ -224,4 +252,26 @@ def check_command(cmd: dict[str, Any], path: Path) -> Errors:
             merge_errors(errs, check_command({**opt, "type": 1}, [*path, "options", i]))
             errs_choices = check_choices(opt, [*path, "options", i])
             merge_errors(errs, errs_choices)
+    return errs
+
+
+def check_command_counts(commands: list[Any], path: Path) -> Errors:
+    """One scope's commands, counted per type: 100 CHAT_INPUT, 15 USER, 15 MESSAGE."""
+    errs: Errors = {}
+    counts: dict[int, int] = {}
+    for cmd in commands:
+        if isinstance(cmd, dict):
+            kind = cmd.get("type") or 1
+            counts[kind] = counts.get(kind, 0) + 1
+    for kind, count in sorted(counts.items()):
+        limit = COMMANDS_PER_TYPE.get(kind)
+        if limit is not None and count > limit:
+            merge_errors(
+                errs,
+                field_error(
+                    path,
+                    "BASE_TYPE_MAX_LENGTH",
+                    f"Must be {limit} or fewer {_TYPE_NAMES[kind]} commands.",
+                ),
+            )
     return errs

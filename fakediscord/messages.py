@@ -31,6 +31,7 @@ def create_message(
     extra_flags: int = 0,
 ) -> Message:
     check_limits(limits.check_message(body, path))
+    _check_uploads(files)
     state = emu.state
     message = Message(
         id=state.ids.next(),
@@ -73,6 +74,7 @@ def edit_message(
     path: list[str | int] | None = None,
 ) -> Message:
     check_limits(limits.check_message(body, path))
+    _check_uploads(files)
     if "content" in body:
         message.content = body["content"] or ""
     if "embeds" in body:
@@ -151,6 +153,12 @@ def _attachments(
             emu.state.attachments[attachment.id] = attachment
             out.append(attachment)
     return out
+
+
+def _check_uploads(files: list[FileUpload]) -> None:
+    """Discord's per-file upload limit (a server without boosts, or a DM): 413 / 40005."""
+    if any(len(f.data) > limits.UPLOAD_BYTES for f in files):
+        raise DiscordError(413, 40005, "Request entity too large", violation=True)
 
 
 def _empty() -> DiscordError:

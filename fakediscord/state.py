@@ -28,13 +28,20 @@ class Command:
     def name(self) -> str:
         return str(self.data["name"])
 
+    @property
+    def type(self) -> int:
+        """1 CHAT_INPUT (slash), 2 USER, 3 MESSAGE (context menus)."""
+        return int(self.data.get("type") or 1)
+
     def to_json(self) -> Json:
         out = dict(self.data)
         out.update(
             id=str(self.id),
             application_id=str(self.application_id),
             version=str(self.version),
-            type=self.data.get("type", 1),
+            type=self.type,
+            # Discord: "" (not null, not absent) for USER and MESSAGE commands.
+            description=self.data.get("description") or "",
             default_member_permissions=self.data.get("default_member_permissions"),
             options=self.data.get("options", []),
             nsfw=self.data.get("nsfw", False),
@@ -355,10 +362,11 @@ class State:
     def commands_for(self, guild_id: int | None) -> list[Command]:
         return [c for c in self.commands.values() if c.guild_id == guild_id]
 
-    def find_command(self, name: str, guild_id: int | None) -> Command | None:
-        """A guild command shadows a global one of the same name (as in the client UI)."""
+    def find_command(self, name: str, guild_id: int | None, type: int = 1) -> Command | None:
+        """A guild command shadows a global one of the same name and type (as in the client
+        UI); names are unique per type, so a slash command and a context menu may share one."""
         for scope in (guild_id, None) if guild_id is not None else (None,):
             for command in self.commands_for(scope):
-                if command.name == name and command.data.get("type", 1) == 1:
+                if command.name == name and command.type == type:
                     return command
         return None

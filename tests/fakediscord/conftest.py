@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest_asyncio
-from fakediscord_support import FeatureBot, World
 
 from fakediscord import FakeDiscord
 from fakediscord.pytest_plugin import bot_process, fake_discord, run_bot
+from tests.fakediscord.fakediscord_support import FeatureBot, World
 
 __all__ = ["bot_process", "fake_discord", "run_bot"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakediscord_support import World
-
 from bench.baseline_bot import PING_EMBED, BaselineBot
 from fakediscord import FakeDiscord
+from tests.fakediscord.fakediscord_support import World
 
 REPO = Path(__file__).resolve().parents[2]
 

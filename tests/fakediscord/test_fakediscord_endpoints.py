@@ -6,10 +6,10 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-from fakediscord_support import World
 
 from bench.baseline_bot import BaselineBot
 from masthead.endpoints import apply_endpoints
+from tests.fakediscord.fakediscord_support import World
 
 
 async def test_forced_gateway_wins_over_resume_gateway_url(world: World, run_bot) -> None:

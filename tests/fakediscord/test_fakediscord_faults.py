@@ -7,9 +7,8 @@ import asyncio
 import math
 import time
 
-from fakediscord_support import World
-
 from bench.baseline_bot import BaselineBot
+from tests.fakediscord.fakediscord_support import World
 
 MESSAGES = "/channels/{channel_id}/messages"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fakediscord_support import World
 
 from fakediscord import permissions as perms
+from tests.fakediscord.fakediscord_support import World
 
 
 async def test_subcommand_with_channel_and_role_options_sees_real_permissions(
@@ -141,8 +141,9 @@ async def test_original_response_and_followups_can_be_read_edited_deleted(served
     fake = served.fake
     result = await fake.run_command(served.guild, served.channel, served.alice, "lifecycle")
 
+    original = await result.wait_message()
     await result.wait_followups(2)
-    await fake.wait_until(lambda: result.message.deleted, "the original to be deleted")
+    await fake.wait_until(lambda: original.deleted, "the original to be deleted")
 
     assert [m.content for m in result.followups] == ["f2", "original was v2"]
     assert [m.content for m in fake.messages(served.channel)] == ["f2", "original was v2"]

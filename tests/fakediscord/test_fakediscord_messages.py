@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import discord
-from fakediscord_support import World
 
 from bench.baseline_bot import BaselineBot
 from fakediscord import File
 from fakediscord import permissions as perms
+from tests.fakediscord.fakediscord_support import World
 
 
 async def test_enforce_nonce_returns_the_first_message(world: World, raw) -> None:
@@ -155,7 +155,7 @@ async def test_attachment_option_is_readable_and_reply_carries_a_file(served: Wo
     )
 
     assert result.content == "issue.txt: 13 bytes"
-    [reply] = result.message.attachments
+    [reply] = (await result.wait_message()).attachments
     assert (reply.filename, reply.data) == ("reversed.txt", b"3202 rebmeceD")
 
 

@@ -6,9 +6,9 @@ import json
 
 import discord
 import pytest
-from fakediscord_support import World
 
 from fakediscord import permissions as perms
+from tests.fakediscord.fakediscord_support import World
 
 
 def _embed(description: str) -> dict[str, str]:
@@ -189,6 +189,57 @@ _MODAL = {"title": "Tip", "custom_id": "tip"}
             "components",
         ),
         (2, {"type": 8, "data": {"choices": []}}, "type"),  # choices answer a command
+        (
+            2,
+            {
+                "type": 9,
+                "data": {
+                    **_MODAL,
+                    "components": [_row(_text_input(1, max_length=1000, value="x" * 1200))],
+                },
+            },
+            "value",
+        ),
+        (
+            2,
+            {
+                "type": 9,
+                "data": {
+                    **_MODAL,
+                    "components": [
+                        {
+                            "type": 18,
+                            "label": "Headline",
+                            "component": _text_input(1, label=None, max_length=10, value="x" * 11),
+                        }
+                    ],
+                },
+            },
+            "value",
+        ),
+        (
+            2,
+            {"type": 9, "data": {**_MODAL, "components": [_row(_text_input(1, label="x" * 46))]}},
+            "label",
+        ),
+        (
+            2,
+            {"type": 9, "data": {**_MODAL, "components": [_row(_text_input(1, min_length=4001))]}},
+            "min_length",
+        ),
+        (
+            2,
+            {
+                "type": 9,
+                "data": {**_MODAL, "custom_id": "x" * 101, "components": [_row(_text_input(1))]},
+            },
+            "custom_id",
+        ),
+        (2, {"type": 9, "data": {**_MODAL, "components": []}}, "components"),
+        # A modal cannot answer a modal submit.
+        (5, {"type": 9, "data": {**_MODAL, "components": [_row(_text_input(1))]}}, "type"),
+        # UPDATE_MESSAGE needs the message of the component that opened the modal.
+        (5, {"type": 7, "data": {"content": "x"}}, "type"),
     ],
     ids=[
         "26-choices",
@@ -198,6 +249,14 @@ _MODAL = {"title": "Tip", "custom_id": "tip"}
         "custom-id-101",
         "6-buttons-in-row",
         "wrong-callback-type",
+        "prefill-over-max-length",
+        "prefill-over-max-length-in-label",
+        "input-label-46",
+        "input-min-4001",
+        "modal-custom-id-101",
+        "modal-no-components",
+        "modal-answers-modal-submit",
+        "update-without-message",
     ],
 )
 async def test_invalid_interaction_callback_is_refused(world: World, raw, kind, callback, error):
@@ -247,8 +306,23 @@ def _error_fields(errors: dict) -> set[str]:
             },
             "choices",
         ),
+        ({"name": "Suggest as tip", "type": 3, "description": "d"}, "description"),
+        (
+            {
+                "name": "Tips by",
+                "type": 2,
+                "options": [{"type": 3, "name": "o", "description": "d"}],
+            },
+            "options",
+        ),
     ],
-    ids=["uppercase-name", "description-101", "26-option-choices"],
+    ids=[
+        "uppercase-name",
+        "description-101",
+        "26-option-choices",
+        "context-menu-description",
+        "context-menu-options",
+    ],
 )
 async def test_invalid_command_sync_is_refused(world: World, raw, command, error) -> None:
     fake = world.fake
@@ -260,6 +334,22 @@ async def test_invalid_command_sync_is_refused(world: World, raw, command, error
 
     assert status == 400 and error in json.dumps(answer["errors"])
     assert fake.commands() == []
+
+
+async def test_command_limits_count_per_type(world: World, raw) -> None:
+    fake = world.fake
+    path = f"/applications/{fake.application_id}/commands"
+    slash = [{"name": f"c{n}", "description": "d"} for n in range(100)]
+    users = [{"name": f"User {n}", "type": 2} for n in range(15)]
+    messages = [{"name": f"Message {n}", "type": 3} for n in range(15)]
+
+    status, synced = await raw("PUT", path, json=slash + users + messages)
+    assert status == 200 and len(synced) == 130
+
+    with fake.expect_violation(code=50035):
+        status, answer = await raw("PUT", path, json=[*messages, {"name": "One more", "type": 3}])
+    assert status == 400 and "MESSAGE" in json.dumps(answer["errors"])
+    assert len(fake.commands()) == 130  # a refused overwrite changes nothing
 
 
 @pytest.mark.parametrize("query", ["limit=abc", "limit=0", "limit=101", "after=x1", "before=-"])
