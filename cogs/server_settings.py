@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from db.repositories import deliveries, guilds, issues
+from db.repositories import deliveries, guilds, issues, tips
 from masthead.utils.checks import require_guild, require_moderator
 from masthead.utils.errors import UserError
 
@@ -22,6 +22,14 @@ ANNOUNCE_PERMISSIONS = (
     "create_public_threads",
     "send_messages_in_threads",
 )
+REVIEW_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+def _require_permissions(channel: discord.TextChannel, needed: tuple[str, ...]) -> None:
+    missing = [p for p in needed if not getattr(channel.permissions_for(channel.guild.me), p)]
+    if missing:
+        names = ", ".join(p.replace("_", " ").title() for p in missing)
+        raise UserError(f"I need these permissions in {channel.mention} first: {names}.")
 
 
 class Setup(commands.GroupCog, group_name="setup"):
@@ -53,14 +61,7 @@ class Setup(commands.GroupCog, group_name="setup"):
     ) -> None:
         """Choose the channel where new issues are posted."""
         guild_id = await self._check_moderator(interaction)
-        missing = [
-            p
-            for p in ANNOUNCE_PERMISSIONS
-            if not getattr(channel.permissions_for(channel.guild.me), p)
-        ]
-        if missing:
-            names = ", ".join(p.replace("_", " ").title() for p in missing)
-            raise UserError(f"I need these permissions in {channel.mention} first: {names}.")
+        _require_permissions(channel, ANNOUNCE_PERMISSIONS)
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise UserError("Pick a normal role to ping, not @everyone or a bot's role.")
         queued = False
@@ -102,11 +103,15 @@ class Setup(commands.GroupCog, group_name="setup"):
     ) -> None:
         """Choose the channel where reader tips are reviewed."""
         guild_id = await self._check_moderator(interaction)
+        _require_permissions(channel, REVIEW_PERMISSIONS)
         async with self.bot.sessionmaker.begin() as session:
             await guilds.update_settings(session, guild_id, review_channel_id=channel.id)
-        await interaction.response.send_message(
-            f"Review cards will be posted in {channel.mention}.", ephemeral=True
-        )
+            waiting = await tips.pending_count(session, guild_id)
+        self.bot.dispatch("tips_changed")  # pending tips get their cards there
+        message = f"Review cards will be posted in {channel.mention}."
+        if waiting:
+            message += f" Posting the {waiting} pending tip(s) there now."
+        await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="moderators")
     @app_commands.describe(role="Members with this role may review tips")
@@ -144,6 +149,13 @@ class Setup(commands.GroupCog, group_name="setup"):
         embed.add_field(name="Ping role", value=role("ping_role_id"))
         embed.add_field(name="Review channel", value=channel("review_channel_id"))
         embed.add_field(name="Moderator role", value=role("moderator_role_id"))
+        if settings is not None and settings.review_failure:
+            embed.add_field(
+                name="Review cards",
+                value=f"Cannot post them: {settings.review_failure}. Fix it, then run "
+                "/setup review again.",
+                inline=False,
+            )
         if failures:
             lines = [f"<#{f.channel_id}>: {f.failure_reason}"[:200] for f in failures]
             embed.add_field(name="Delivery failures", value="\n".join(lines)[:1024], inline=False)

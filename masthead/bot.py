@@ -23,7 +23,14 @@ from masthead.utils.errors import MastheadTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.server_settings", "cogs.issues", "cogs.delivery", "cogs.items")
+EXTENSIONS = (
+    "cogs.server_settings",
+    "cogs.issues",
+    "cogs.delivery",
+    "cogs.items",
+    "cogs.tips",
+    "cogs.review",
+)
 
 
 class Masthead(commands.AutoShardedBot):

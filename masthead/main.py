@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TextIO
 
 from db.engine import create_engine, create_sessionmaker
+from db.states import TipStatus
 from masthead.cli import CliError, import_issues, preview, read_issues
 from masthead.database import check_and_migrate
 from masthead.logs import setup_logging
 from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings, SettingsError, load_settings
+from masthead.tips_export import FORMATS, write_tips
 
 EXIT_USAGE = 2
 
@@ -36,10 +41,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--issue", default=str(SAMPLE_ISSUE), help="issue file to publish")
     sandbox.add_argument("--database-url", help="default: a temporary SQLite database")
+    tips = commands.add_parser("tips", help="readers' tips")
+    tips_commands = tips.add_subparsers(dest="tips_command", required=True)
+    export = tips_commands.add_parser("export", help="every server's tips, streamed to a file")
+    export.add_argument("--status", choices=[s.value for s in TipStatus])
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="sent on or after")
+    export.add_argument("--output", metavar="FILE", help="default: standard output")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
     return parser
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31") from None
+
+
+async def export_tips(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await check_and_migrate(engine)
+        with contextlib.ExitStack() as stack:
+            out: TextIO = sys.stdout
+            if args.output:
+                # A one-shot command: nothing else waits on this event loop.
+                try:
+                    out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))  # noqa: ASYNC230
+                except OSError as exc:
+                    raise CliError(f"{args.output}: cannot write ({exc.strerror})") from None
+            async with create_sessionmaker(engine)() as session:
+                count = await write_tips(
+                    session,
+                    out,
+                    format=args.format,
+                    status=TipStatus(args.status) if args.status else None,
+                    since=args.since,
+                )
+    finally:
+        await engine.dispose()
+    if args.output:
+        print(f"{count} tip(s) written to {args.output}")
 
 
 async def run_bot(settings: Settings, token: str) -> None:
@@ -103,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from masthead.sandbox import run_sandbox
 
             asyncio.run(run_sandbox(settings, args.issue, args.database_url))
+        elif args.command == "tips":
+            asyncio.run(export_tips(settings, args))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
     except (SettingsError, CliError) as exc:

@@ -58,6 +58,10 @@ class PublishedIssues:
         key = ("issue", text.strip().lower())
         return await self._get(key, lambda: self._load_resolved(text))
 
+    async def item_refs(self) -> list[issues.ItemRef]:
+        """Every published item, briefly: what a tip is checked against."""
+        return await self._get(("item_refs",), self._load_item_refs)
+
     async def posted_item(
         self, issue_id: int, guild_id: int, number: int
     ) -> tuple[int, int] | None:
@@ -79,6 +83,10 @@ class PublishedIssues:
     async def _load_latest(self) -> Issue | None:
         async with self.sessionmaker() as session:
             return await issues.latest_published(session, self.newsletter, with_items=True)
+
+    async def _load_item_refs(self) -> list[issues.ItemRef]:
+        async with self.sessionmaker() as session:
+            return await issues.published_item_refs(session, self.newsletter)
 
     async def _load_resolved(self, text: str) -> Issue | None:
         async with self.sessionmaker() as session:

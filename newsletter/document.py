@@ -1,4 +1,4 @@
-"""The parsed issue: immutable values with a JSON shape fixed by SPEC.md ("Issue document")."""
+"""The parsed issue: immutable values with a JSON shape fixed by docs/issue-document.md."""
 
 from __future__ import annotations
 

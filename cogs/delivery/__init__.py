@@ -7,13 +7,12 @@ another process).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
 from cogs.delivery._worker import DeliveryWorker
+from masthead.utils.background import BackgroundTask
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -23,17 +22,13 @@ class Delivery(commands.Cog):
     def __init__(self, bot: Masthead) -> None:
         self.bot = bot
         self.worker = DeliveryWorker(bot)
-        self._task: asyncio.Task[None] | None = None
+        self.task = BackgroundTask("delivery-worker", self.worker.run)
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(self.worker.run(), name="delivery-worker")
+        self.task.start()
 
     async def cog_unload(self) -> None:
-        # Wait for the worker to stop so no delivery outlives the bot's connections.
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.task.stop()
 
     @commands.Cog.listener()
     async def on_issues_changed(self) -> None:

@@ -218,3 +218,24 @@ async def item_by_number(
 async def _count_items(session: AsyncSession, issue_id: int) -> int:
     stmt = select(func.count()).select_from(Item).where(Item.issue_id == issue_id)
     return int((await session.execute(stmt)).scalar_one())
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """Enough of a published item to recognise a tip about it, and to point to it."""
+
+    issue_id: int
+    issue_title: str
+    number: int
+    title: str
+    url: str | None
+
+
+async def published_item_refs(session: AsyncSession, newsletter: str) -> list[ItemRef]:
+    stmt = (
+        select(Issue.id, Issue.title, Item.number, Item.title, Item.url)
+        .join(Item, Item.issue_id == Issue.id)
+        .where(Issue.newsletter == newsletter, Issue.status == IssueStatus.PUBLISHED)
+        .order_by(Issue.month.desc(), Item.number)
+    )
+    return [ItemRef(*row) for row in (await session.execute(stmt)).all()]

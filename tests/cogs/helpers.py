@@ -18,7 +18,7 @@ from newsletter.parse import parse_issue
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = SAMPLE_ISSUE
-COMMANDS = ("latest", "item", "search", "setup", "issue")
+COMMANDS = ("latest", "item", "search", "setup", "issue", "tip", "mytips", "review", "tips")
 # The emulator sends every GUILD_CREATE at once: no need for discord.py's 2 s wait.
 READY_TIMEOUT = 0.1
 

@@ -1,0 +1,212 @@
+"""The review outbox: what a tip's state asks of Discord, done by one worker, exactly once.
+
+- a pending tip without a card in its server's review channel gets one, sent with a
+  nonce derived from (tip, channel) so a retry after a crash cannot post a second;
+- a card showing an older revision of its tip is edited (a vote, a decision made from
+  /review, a withdrawal, a forgotten author);
+- the cards of tips deleted by "forget me" are deleted;
+- every decision is DMed to its tipster unless they switched DMs off; a closed DM is
+  logged and marked failed, never retried for ever, and never holds up anything else.
+
+Each is recorded after Discord accepted it, so a restart picks up where the crash was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+
+from cogs.review._cards import card_embed, card_view
+from db.models import Tip, TipEvent
+from db.repositories import readers, tips
+from db.states import DmStatus, TipStatus
+from masthead.utils.text import month_title, shown
+
+if TYPE_CHECKING:
+    from masthead.bot import Masthead
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 300.0
+NO_PINGS = discord.AllowedMentions.none()
+CANNOT_DM = 50007  # Discord: the user's DMs are closed to the bot
+UNKNOWN_MESSAGE = 10008
+
+
+def card_nonce(tip_id: int, channel_id: int) -> str:
+    return hashlib.sha256(f"card:{tip_id}:{channel_id}".encode()).hexdigest()[:25]
+
+
+def dm_nonce(event_id: int) -> str:
+    return hashlib.sha256(f"dm:{event_id}".encode()).hexdigest()[:25]
+
+
+class ReviewOutbox:
+    def __init__(self, bot: Masthead) -> None:
+        self.bot = bot
+        self._wakeup = asyncio.Event()
+        self._failures = 0
+        self._retry_at = 0.0
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            if time.monotonic() >= self._retry_at:
+                try:
+                    await self.run_once()
+                    self._failures = 0
+                except (discord.HTTPException, OSError, TimeoutError) as exc:
+                    self._back_off(exc)
+                except Exception as exc:  # a bug or the database: keep the worker alive
+                    log.exception("review outbox pass failed")
+                    self._back_off(exc)
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
+
+    def _back_off(self, exc: BaseException) -> None:
+        self._failures += 1
+        delay = min(MAX_BACKOFF_SECONDS, 2.0**self._failures)
+        self._retry_at = time.monotonic() + delay
+        log.warning("review outbox interrupted (%s); retrying in %.0fs", exc, delay)
+
+    async def run_once(self) -> None:
+        await self.post_cards()
+        await self.edit_cards()
+        await self.delete_cards()
+        await self.send_dms()
+
+    async def post_cards(self) -> None:
+        async with self.bot.sessionmaker() as session:
+            todo = await tips.cards_to_post(session)
+            votes = await tips.vote_counts(session, [tip.id for tip, _ in todo])
+        blocked: set[int] = set()
+        for tip, channel_id in todo:
+            if tip.guild_id in blocked:
+                continue
+            channel = self.bot.get_partial_messageable(channel_id, guild_id=tip.guild_id)
+            try:
+                message = await channel.send(
+                    embed=card_embed(tip, votes[tip.id]),
+                    view=card_view(tip),
+                    nonce=card_nonce(tip.id, channel_id),
+                    allowed_mentions=NO_PINGS,
+                )
+            except (discord.Forbidden, discord.NotFound) as exc:
+                # Reported in /setup show; /setup review (again) clears it and retries.
+                blocked.add(tip.guild_id)
+                reason = _reason(exc)
+                log.warning("cannot post review cards in %s: %s", channel_id, reason)
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.set_review_failure(session, tip.guild_id, reason)
+                continue
+            async with self.bot.sessionmaker.begin() as session:
+                await tips.record_card(
+                    session,
+                    tip.id,
+                    channel_id=channel_id,
+                    message_id=message.id,
+                    revision=tip.card_revision,
+                )
+
+    async def edit_cards(self) -> None:
+        async with self.bot.sessionmaker() as session:
+            todo = await tips.cards_to_edit(session)
+            votes = await tips.vote_counts(session, [tip.id for tip in todo])
+        for tip in todo:
+            assert tip.review_channel_id is not None and tip.review_message_id is not None
+            channel = self.bot.get_partial_messageable(tip.review_channel_id, guild_id=tip.guild_id)
+            card = channel.get_partial_message(tip.review_message_id)
+            try:
+                await card.edit(embed=card_embed(tip, votes[tip.id]), view=card_view(tip))
+            except discord.NotFound:
+                # A moderator deleted the card: a pending tip gets a new one.
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.forget_card(session, tip.id, message_id=tip.review_message_id)
+                continue
+            except discord.Forbidden as exc:
+                log.warning("cannot edit the card of tip %s: %s", tip.id, _reason(exc))
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.record_card_shown(session, tip.id, tip.card_revision)
+                continue
+            async with self.bot.sessionmaker.begin() as session:
+                await tips.record_card_shown(session, tip.id, tip.card_revision)
+
+    async def delete_cards(self) -> None:
+        async with self.bot.sessionmaker() as session:
+            todo = await tips.card_cleanups(session)
+        for cleanup in todo:
+            channel = self.bot.get_partial_messageable(cleanup.channel_id)
+            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                await channel.get_partial_message(cleanup.message_id).delete()
+            async with self.bot.sessionmaker.begin() as session:
+                await tips.done_cleanup(session, cleanup.id)
+
+    async def send_dms(self) -> None:
+        async with self.bot.sessionmaker() as session:
+            todo = await tips.dms_to_send(session)
+            wanted = {
+                tip.user_id: await readers.dms_enabled(session, tip.user_id)
+                for _, tip in todo
+                if tip.user_id is not None
+            }
+        for event, tip in todo:
+            if tip.user_id is None or not wanted.get(tip.user_id, False):
+                await self._dm_done(event, DmStatus.SKIPPED)
+                continue
+            try:
+                channel = await self.bot.create_dm(discord.Object(id=tip.user_id))
+                await channel.send(
+                    decision_dm(tip, event, self._guild_name(tip.guild_id)),
+                    nonce=dm_nonce(event.id),
+                    allowed_mentions=NO_PINGS,
+                )
+            except discord.Forbidden as exc:
+                log.info("tip %s: cannot DM its tipster (%s); not retrying", tip.id, _reason(exc))
+                await self._dm_done(event, DmStatus.FAILED)
+                continue
+            await self._dm_done(event, DmStatus.SENT)
+
+    async def _dm_done(self, event: TipEvent, status: DmStatus) -> None:
+        async with self.bot.sessionmaker.begin() as session:
+            await tips.set_dm_status(session, event.id, status)
+
+    def _guild_name(self, guild_id: int) -> str:
+        guild = self.bot.get_guild(guild_id)
+        return guild.name if guild is not None else "the server"
+
+
+def decision_dm(tip: Tip, event: TipEvent, guild_name: str) -> str:
+    """What the tipster is told of one decision (the one this event records)."""
+    headline = f"“{shown(tip.headline, 150)}” (tip #{tip.id})"
+    where = shown(guild_name, 100)
+    outcome = {
+        TipStatus.APPROVED.value: f"Good news: your tip {headline} was approved by the "
+        f"moderators of {where}, for the {month_title(tip.for_month)} issue.",
+        TipStatus.SHORTLISTED.value: f"Your tip {headline} was shortlisted by the moderators "
+        f"of {where} for the {month_title(tip.for_month)} issue.",
+        TipStatus.REJECTED.value: f"Your tip {headline} was not taken by the moderators of "
+        f"{where}.",
+    }.get(event.action, f"Your tip {headline} was updated: {event.action}.")
+    if event.reason:
+        label = "Reason" if event.action == TipStatus.REJECTED.value else "Their note"
+        outcome += f"\n{label}: {shown(event.reason, 1000)}"
+    return outcome + "\n(Switch these messages off with /mytips.)"
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    if isinstance(exc, discord.NotFound):
+        return f"channel not found (deleted?): {exc.text or exc.status}"[:300]
+    if exc.code == CANNOT_DM:
+        return "their DMs are closed"
+    return f"missing permissions: {exc.text or exc.status}"[:300]
