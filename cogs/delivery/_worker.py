@@ -87,11 +87,12 @@ class DeliveryWorker:
         await self.bot.wait_until_ready()
         log.info("delivery worker started")
         while True:
+            # Cleared before the pass, so a wake-up during it starts another one at once.
+            self._wakeup.clear()
             try:
                 await self.run_once()
             except Exception:
                 log.exception("delivery pass failed; trying again shortly")
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
 

@@ -61,6 +61,8 @@ class ReviewOutbox:
     async def run(self) -> None:
         await self.bot.wait_until_ready()
         while True:
+            # Cleared before the pass, so a wake-up during it starts another one at once.
+            self._wakeup.clear()
             if time.monotonic() >= self._retry_at:
                 try:
                     await self.run_once()
@@ -70,7 +72,6 @@ class ReviewOutbox:
                 except Exception as exc:  # a bug or the database: keep the worker alive
                     log.exception("review outbox pass failed")
                     self._back_off(exc)
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
 
