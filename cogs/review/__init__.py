@@ -90,10 +90,12 @@ class Review(commands.Cog):
         scope: Literal["this server", "all servers"] = "this server",
     ) -> None:
         """Download tips as a file (Markdown, CSV or JSON)."""
-        guild_id = await check_moderator(interaction)
-        everywhere = scope == "all servers"
-        if everywhere and not await is_editor(interaction, self.bot.settings.editor_ids):
-            raise UserError("Only the newsletter's editors can export every server's tips.")
+        if scope == "all servers":
+            if not await is_editor(interaction, self.bot.settings.editor_ids):
+                raise UserError("Only the newsletter's editors can export every server's tips.")
+            guild_id = None
+        else:
+            guild_id = await check_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         try:
@@ -103,7 +105,7 @@ class Review(commands.Cog):
                     session,
                     text,
                     format=format,
-                    guild_id=None if everywhere else guild_id,
+                    guild_id=guild_id,
                     status=TipStatus(status) if status else None,
                 )
             text.flush()

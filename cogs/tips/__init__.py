@@ -33,7 +33,8 @@ from db.repositories import tips
 from db.repositories.issues import ItemRef
 from db.types import utcnow
 from masthead.utils.checks import require_guild
-from masthead.utils.errors import UserError, report_error
+from masthead.utils.deadline import Deadline
+from masthead.utils.errors import UserError
 from masthead.utils.modals import send_stateless_modal, submitted_modal, submitted_values
 from masthead.utils.text import month_title, shown
 from newsletter.tips import (
@@ -106,10 +107,11 @@ class Tips(commands.Cog):
         match = submitted_modal(interaction, FORM)
         if match is None:
             return
-        try:
-            await self._submit(interaction, anonymous=match["anonymous"] == "1")
-        except Exception as exc:
-            await report_error(interaction, exc, "tip form")
+        async with Deadline(interaction) as deadline:
+            try:
+                await self._submit(interaction, deadline, anonymous=match["anonymous"] == "1")
+            except Exception as exc:
+                await deadline.report(exc, "tip form")
 
     async def _check_rate(self, user_id: int) -> None:
         """Refuse before the reader types anything when the hour's tips are used up."""
@@ -121,19 +123,21 @@ class Tips(commands.Cog):
         if retry_at is not None:
             raise UserError(_rate_limited(limit, retry_at))
 
-    async def _submit(self, interaction: discord.Interaction[Masthead], *, anonymous: bool) -> None:
+    async def _submit(
+        self, interaction: discord.Interaction[Masthead], deadline: Deadline, *, anonymous: bool
+    ) -> None:
         guild_id = require_guild(interaction)
         values = submitted_values(interaction)
         try:
             draft = check_tip(values.get("headline", ""), values.get("link"), values.get("why"))
         except TipInputError as exc:
             await self._refuse(
-                interaction, anonymous, values, "\n".join(f"• {p}" for p in exc.problems)
+                interaction, deadline, anonymous, values, "\n".join(f"• {p}" for p in exc.problems)
             )
             return
         covered = await self._covered_by(draft)
         if covered is not None:
-            await self._answer(interaction, await self._covered_message(covered, guild_id))
+            await deadline.answer(await self._covered_message(covered, guild_id))
             return
         limit = self.bot.settings.tip_limit_per_hour
         if limit < 1:
@@ -159,29 +163,29 @@ class Tips(commands.Cog):
                 await keep_draft(session, interaction.id, anonymous=anonymous, values=values)
         # Committed: from here on the tip survives whatever happens to this process.
         if isinstance(outcome, tips.RateLimited):
-            await self._answer(
-                interaction, _rate_limited(limit, outcome.retry_at), view=try_again(interaction.id)
+            await deadline.answer(
+                _rate_limited(limit, outcome.retry_at), view=try_again(interaction.id)
             )
             return
         if isinstance(outcome, tips.Duplicate):
             if outcome.counted:
                 self.bot.dispatch("tips_changed")
-            await self._answer(interaction, _duplicate_message(outcome, votes))
+            await deadline.answer(_duplicate_message(outcome, votes))
             return
         self.bot.dispatch("tips_changed")
-        await self._answer(interaction, _receipt(outcome.tip.id, for_month, anonymous))
+        await deadline.answer(_receipt(outcome.tip.id, for_month, anonymous))
 
     async def _refuse(
         self,
         interaction: discord.Interaction[Masthead],
+        deadline: Deadline,
         anonymous: bool,
         values: dict[str, str],
         problems: str,
     ) -> None:
         async with self.bot.sessionmaker.begin() as session:
             await keep_draft(session, interaction.id, anonymous=anonymous, values=values)
-        await self._answer(
-            interaction,
+        await deadline.answer(
             f"Your tip was not sent:\n{problems}\nPress **Try again**: what you typed is kept.",
             view=try_again(interaction.id),
         )
@@ -205,22 +209,6 @@ class Tips(commands.Cog):
         if jump:
             message += f"\nRead it here: {jump}"
         return message
-
-    @staticmethod
-    async def _answer(
-        interaction: discord.Interaction[Masthead],
-        message: str,
-        *,
-        view: discord.ui.View | None = None,
-    ) -> None:
-        if view is None:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=NO_PINGS
-            )
-        else:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=NO_PINGS, view=view
-            )
 
 
 _canonical_links: dict[str, str] = {}

@@ -3,10 +3,12 @@ duplicates and already-covered stories, anonymity. End to end through fakediscor
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
 
+from db.repositories import tips
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
 from tests.cogs.helpers import World, import_and_publish, make_world, subscribe, wait_delivered
@@ -214,3 +216,17 @@ async def test_an_anonymous_tip_never_shows_its_author_to_moderators(
     assert str(world.reader.id) not in shown
     [tip] = await stored_tips(masthead)
     assert tip.user_id == world.reader.id  # kept for the rate limit, DMs and /mytips
+
+
+async def test_an_answer_kept_waiting_by_other_submissions_is_deferred_not_lost(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    # Another submission holds the submissions' lock for longer than Discord waits.
+    async with masthead.sessionmaker.begin() as session:
+        await tips._serialize_submissions(session)
+        sending = asyncio.create_task(send_tip(fake_discord, world))
+        await asyncio.sleep(2.5)
+    answer = await sending
+    assert answer.deferred and answer.refused is None
+    assert "Your tip **#" in answer.content
+    assert len(await stored_tips(masthead)) == 1

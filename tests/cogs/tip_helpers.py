@@ -36,7 +36,9 @@ async def send_tip(
     user = user or world.reader
     opened = await fake.run_command(world.guild, world.news, user, "tip", anonymous=anonymous)
     assert opened.modal is not None, opened.content
-    return await fake.submit_modal(opened, {"headline": headline, "link": link, "why": why})
+    answer = await fake.submit_modal(opened, {"headline": headline, "link": link, "why": why})
+    await answer.wait_message()  # a deferred answer (a busy moment) has its content by then
+    return answer
 
 
 def buttons(message: Message) -> dict[str, str]:

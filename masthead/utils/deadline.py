@@ -1,0 +1,71 @@
+"""Answering within Discord's three seconds when the work may wait its turn.
+
+Tip submissions queue on one lock (db/repositories/tips.py), so a burst of them can keep
+a reader's answer waiting past Discord's 3 s, after which the answer is refused and the
+reader sees "interaction failed" for a tip that was in fact stored. Deferring every
+answer would cost a second request each time; `Deadline` defers only an answer that is
+still not ready after `after` seconds, and then sends it as the deferred response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import discord
+
+from masthead.utils.errors import report_error
+
+DEFER_AFTER_SECONDS = 2.0
+
+
+class Deadline:
+    def __init__(
+        self, interaction: discord.Interaction[Any], *, after: float = DEFER_AFTER_SECONDS
+    ) -> None:
+        self.interaction = interaction
+        self.after = after
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Deadline:
+        self._task = asyncio.create_task(self._defer_later())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stop_timer()
+
+    async def _defer_later(self) -> None:
+        await asyncio.sleep(self.after)
+        async with self._lock:  # taken without a pause once the sleep is over
+            if not self.interaction.response.is_done():
+                await self.interaction.response.defer(ephemeral=True, thinking=True)
+
+    async def _stop_timer(self) -> None:
+        task = self._task
+        if task is None or task.done():
+            return
+        if not self._lock.locked():  # still asleep: it will not defer now
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def answer(self, content: str, *, view: discord.ui.View | None = None) -> None:
+        """The ephemeral answer: the response, or the deferred response's content."""
+        await self._stop_timer()
+        extra: dict[str, Any] = {} if view is None else {"view": view}
+        mentions = discord.AllowedMentions.none()
+        if self.interaction.response.is_done():
+            await self.interaction.followup.send(
+                content, ephemeral=True, allowed_mentions=mentions, **extra
+            )
+        else:
+            await self.interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=mentions, **extra
+            )
+
+    async def report(self, error: Exception, where: str) -> None:
+        """An error, told the way every error is (masthead/utils/errors.py)."""
+        await self._stop_timer()
+        await report_error(self.interaction, error, where)
