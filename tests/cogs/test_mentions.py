@@ -1,4 +1,5 @@
-"""Every message the bot sends sets allowed_mentions explicitly (SPEC: tips and review)."""
+"""Every message the bot sends sets allowed_mentions explicitly (docs/commands.md: nothing a
+reader typed can ping anyone)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from masthead.bot import Masthead
 from tests.cogs.helpers import World, issue_text, subscribe
 from tests.cogs.test_issue_import import press, preview
 from tests.cogs.test_votes import first_item, vote
+from tests.cogs.tip_helpers import decide, review_channel, send_tip, wait_card
 
 MESSAGE_KEYS = {"content", "embeds", "components"}
 
@@ -53,6 +55,16 @@ async def test_every_message_sent_sets_allowed_mentions(
         world.guild, world.news, fake.owner, "issue", "import", file=File("x.txt", b"")
     )
     await bad.wait_message()
+    # The tip side: a hostile tip, its card, a decision and its DM, /review, /mytips, export.
+    review = await review_channel(fake, world)
+    await send_tip(fake, world, headline=f"@everyone <@{world.moderator.id}> listen up now")
+    [tip_card] = await wait_card(fake, review)
+    await decide(fake, tip_card, "Reject", world.moderator, f"<@&{world.mod_role.id}> no")
+    await fake.wait_until(lambda: fake.dms(world.reader), "the decision's DM")
+    await fake.run_command(world.guild, world.news, world.moderator, "review")
+    await fake.run_command(world.guild, world.news, world.reader, "mytips")
+    exported = await fake.run_command(world.guild, world.news, world.moderator, "tips", "export")
+    await exported.wait_message()
 
     checked = [
         (r.method, r.route, body)
