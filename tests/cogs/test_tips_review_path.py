@@ -74,3 +74,19 @@ async def test_a_tip_from_form_to_changed_decision(
     dms = await fake.wait_until(lambda: len(fake.dms(world.reader)) == 2 and fake.dms(world.reader))
     assert "not taken" in dms[1].content and "Old news" in dms[1].content
     assert not fake.unexpected_violations()
+
+
+async def test_a_rejection_needs_a_real_reason_and_shows_it_inert(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    review = await review_channel(fake_discord, world)
+    await send_tip(fake_discord, world)
+    [card] = await wait_card(fake_discord, review)
+    blank = await decide(fake_discord, card, "Reject", world.moderator, reason="   \u200b ")
+    assert blank.ephemeral and "needs a reason" in blank.content
+    assert list(buttons(card)) == ["Approve", "Shortlist", "Reject"]  # still pending
+    hostile = f"@everyone see [here](https://evil.example) <@&{world.mod_role.id}>"
+    await decide(fake_discord, card, "Reject", world.moderator, reason=hostile)
+    reason = fields(card)["Reason"]
+    assert "@\u200beveryone" in reason and "\\[here](" in reason
+    assert not card.mention_everyone and not card.mention_roles
