@@ -1,16 +1,23 @@
-"""/setup: where issues are announced, where review cards go, and who moderates."""
+"""/setup: where issues are announced, where review cards go, who moderates, and which
+feed is watched for new issues."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from db.repositories import deliveries, guilds, issues, tips
-from masthead.utils.checks import require_guild, require_moderator
+from db.repositories import deliveries, feeds, guilds, issues, tips
+from db.states import FeedEntryStatus
+from db.types import utcnow
+from masthead.fetching import FetchError, check_url, fetch_feed
+from masthead.utils.checks import require_editor, require_guild, require_moderator
 from masthead.utils.errors import UserError
+from newsletter.corrections import describe_part
+from newsletter.render import neutralize_mentions
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -128,6 +135,57 @@ class Setup(commands.GroupCog, group_name="setup"):
             f"Members with {role.mention} can now review tips.", ephemeral=True
         )
 
+    @app_commands.command(name="feed")
+    @app_commands.describe(url="An RSS or Atom feed of the newsletter (http or https)")
+    async def feed(
+        self, interaction: discord.Interaction[Masthead], url: app_commands.Range[str, 1, 2048]
+    ) -> None:
+        """Editors: watch a feed; its new entries come as import previews."""
+        await require_editor(interaction, self.bot.settings.editor_ids)
+        try:
+            url = check_url(url)
+        except FetchError as exc:
+            raise UserError(str(exc)) from None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            found = await fetch_feed(url)
+        except FetchError as exc:
+            raise UserError(str(exc)) from None
+        assert found is not None  # no conditional headers were sent
+        guild_id = interaction.guild_id
+        async with self.bot.sessionmaker.begin() as session:
+            feed, _ = await feeds.watch(
+                session,
+                url=url,
+                title=found.title,
+                guild_id=guild_id,
+                added_by=interaction.user.id,
+                etag=found.etag,
+                last_modified=found.last_modified,
+                next_poll_at=utcnow() + timedelta(seconds=self.bot.settings.feed_poll_seconds),
+            )
+            # What the feed holds now is already out: only entries added later are news.
+            await feeds.add_entries(
+                session,
+                feed.id,
+                [
+                    feeds.NewEntry(e.key, e.title, e.link, FeedEntryStatus.SEEN)
+                    for e in found.entries
+                ],
+            )
+            settings = await guilds.get_settings(session, guild_id) if guild_id else None
+        self.bot.dispatch("feeds_changed")
+        if settings is not None and settings.review_channel_id is not None:
+            where = f"in <#{settings.review_channel_id}>"
+        else:
+            where = "to you by DM (or run /setup review for a review channel)"
+        await interaction.followup.send(
+            f"Watching {found.title[:200]}: its {len(found.entries)} current entries are taken "
+            f"as read, and each new one will come as an import preview {where}.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction[Masthead]) -> None:
         """Show this server's Masthead settings and delivery problems."""
@@ -135,6 +193,7 @@ class Setup(commands.GroupCog, group_name="setup"):
         async with self.bot.sessionmaker() as session:
             settings = await guilds.get_settings(session, guild_id)
             failures = await deliveries.failures_for_guild(session, guild_id)
+            uncorrected = await deliveries.deleted_parts_for_guild(session, guild_id)
 
         def channel(name: str) -> str:
             value = getattr(settings, name, None)
@@ -159,6 +218,16 @@ class Setup(commands.GroupCog, group_name="setup"):
         if failures:
             lines = [f"<#{f.channel_id}>: {f.failure_reason}"[:200] for f in failures]
             embed.add_field(name="Delivery failures", value="\n".join(lines)[:1024], inline=False)
+        if uncorrected:
+            lines = [
+                f"{describe_part(d.part_key)} of {d.issue_title} in <#{d.where_id}>"[:200]
+                for d in uncorrected
+            ]
+            embed.add_field(
+                name="Not corrected (deleted by a moderator)",
+                value=neutralize_mentions("\n".join(lines))[:1024],
+                inline=False,
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

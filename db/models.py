@@ -14,14 +14,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from db.states import (
     DeliveryStatus,
     DmStatus,
+    FeedEntryStatus,
     IssueStatus,
     PartStatus,
+    ScheduleStatus,
     TipStatus,
     one_of,
     state_column,
@@ -62,6 +65,10 @@ class Issue(Base):
     )
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Goes up each time the text of a published issue is replaced (a correction); its
+    # deliveries and their parts record which revision Discord shows.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     items: Mapped[list[Item]] = relationship(
         back_populates="issue",
@@ -123,6 +130,9 @@ class Delivery(Base):
     thread_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The issue revision all of this delivery's messages show once it is done: below the
+    # issue's, a correction is still to be made here.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -145,6 +155,14 @@ class DeliveryPart(Base):
     status: Mapped[PartStatus] = mapped_column(state_column(PartStatus), default=PartStatus.PENDING)
     message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Corrections, an outbox of edits: the issue revision the message shows and a digest
+    # of its rendered text (None: posted before digests were kept); `editing_revision`
+    # is set before an edit goes out, so a restart checks whether it landed.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    editing_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A moderator deleted the message: corrections skip it (and /setup show says so).
+    message_deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Tip(Base):
@@ -184,6 +202,12 @@ class Tip(Base):
     review_message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     card_revision: Mapped[int] = mapped_column(Integer, default=1)
     card_posted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Where a used tip went: an issue and an item's number (items are rewritten when an
+    # issue is corrected, so their row ids do not last).
+    used_issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="SET NULL"), nullable=True
+    )
+    used_item_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -264,3 +288,95 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Feed(Base):
+    """An RSS or Atom feed watched for new issues (`/setup feed`).
+
+    Its polling state is kept here so that every process shares it: `next_poll_at` is
+    also the lease of the process polling it, and `failures` sets the back-off.
+    """
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("url_key"), Index("ix_feeds_next_poll_at", "next_poll_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    # SHA-256 of the URL: unique on every backend, however long the URL (a PostgreSQL
+    # index entry holds at most ~2.7 kB, and a URL of non-ASCII characters is longer).
+    url_key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    # Where previews go: this server's review channel, else a DM to `added_by`.
+    guild_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    added_by: Mapped[int] = mapped_column(Snowflake)
+    etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedEntry(Base):
+    """An entry of a watched feed, recorded once (the unique key) before its preview is
+    sent; the preview's buttons act on this row."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "entry_key"),
+        CheckConstraint(one_of("status", FeedEntryStatus), name="status"),
+        Index("ix_feed_entries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of its guid, else link
+    title: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    status: Mapped[FeedEntryStatus] = mapped_column(
+        state_column(FeedEntryStatus), default=FeedEntryStatus.PENDING
+    )
+    # The parsed issue (JSON), or why the entry could not be read.
+    document: Mapped[str | None] = mapped_column(Text, nullable=True)
+    problem: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Set before each attempt to send the preview: a crash after it may have sent one.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Schedule(Base):
+    """An issue to be published at a set time. Every process's scheduler looks for due
+    ones; the one whose conditional update moves it out of `scheduled` publishes it, in
+    the same transaction, so it is published once however many processes run."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        CheckConstraint(one_of("status", ScheduleStatus), name="status"),
+        Index("ix_schedules_status_publish_at", "status", "publish_at"),
+        # One waiting schedule per issue: setting another time moves it.
+        Index(
+            "uq_schedules_waiting_issue",
+            "issue_id",
+            unique=True,
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    publish_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[ScheduleStatus] = mapped_column(
+        state_column(ScheduleStatus), default=ScheduleStatus.SCHEDULED
+    )
+    # The editor who set it (None: the command line), and who cancelled it.
+    created_by: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    cancelled_by: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    # Channels queued when it fired.
+    queued: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -47,6 +47,22 @@ class DmStatus(StrEnum):
     FAILED = "failed"  # DMs closed: logged, not retried for ever
 
 
+class FeedEntryStatus(StrEnum):
+    SEEN = "seen"  # in the feed when it was added: never previewed
+    SKIPPED = "skipped"  # its issue was already imported with this text
+    PENDING = "pending"  # its preview is to be sent (after `attempted_at`, maybe sent)
+    SENT = "sent"  # the preview waits for an editor
+    UNDELIVERED = "undelivered"  # no review channel would take it, and DMs are closed
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class ScheduleStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waits for its time; the only state that may fire
+    PUBLISHED = "published"  # claimed by one process, which published the issue
+    CANCELLED = "cancelled"  # by an editor, or by publishing the issue at once
+
+
 def state_column(states: type[StrEnum]) -> Enum:
     """A column type storing an enum by value. The CHECK constraint is declared by the
     model (named, so migrations can refer to it), not generated here."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.query_runner import open_query_runner
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
+from masthead.metrics import Metrics
 from masthead.published_issues import PublishedIssues
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
 from masthead.utils.errors import MastheadTree
@@ -30,6 +31,9 @@ EXTENSIONS = (
     "cogs.items",
     "cogs.tips",
     "cogs.review",
+    "cogs.schedules",
+    "cogs.feeds",
+    "cogs.health",
 )
 
 
@@ -49,6 +53,7 @@ class Masthead(commands.AutoShardedBot):
         apply_endpoints(settings.api_base, forced)
         # Masthead never joins voice: the missing-voice-library warnings are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        metrics = Metrics()
         shard_options: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             shard_options["shard_ids"] = list(settings.shard_ids)
@@ -61,8 +66,10 @@ class Masthead(commands.AutoShardedBot):
             # How long on_ready (and so the delivery worker) waits for more GUILD_CREATEs;
             # discord.py's 2 s suits Discord, tests against the emulator need far less.
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=metrics.http_trace(),
             **shard_options,
         )
+        self.metrics = metrics
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.published = PublishedIssues(sessionmaker, settings.newsletter_name)

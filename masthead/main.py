@@ -15,14 +15,17 @@ from typing import TextIO
 
 from db.engine import create_engine, create_sessionmaker
 from db.states import TipStatus
-from masthead.cli import CliError, import_issues, preview, read_issues
+from masthead.cli import CliError, fetch_issues, import_issues, preview, read_issues
 from masthead.database import check_and_migrate
+from masthead.delivery_status import NoSuchIssue, status_report
 from masthead.logs import setup_logging
+from masthead.publish_time import EXAMPLE, PublishTimeError, parse_publish_time
 from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings, SettingsError, load_settings
 from masthead.tips_export import FORMATS, write_tips
 
 EXIT_USAGE = 2
+_MONTH_HELP = "the issue's month, over any date in the issue"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,15 +35,35 @@ def build_parser() -> argparse.ArgumentParser:
     preview = commands.add_parser("preview", help="parse an issue file and show it")
     preview.add_argument("path")
     preview.add_argument("--json", action="store_true", help="print the issue document")
-    import_ = commands.add_parser("import", help="parse and store issue files")
-    import_.add_argument("paths", nargs="+", metavar="PATH")
+    preview.add_argument("--month", type=_month, metavar="YYYY-MM", help=_MONTH_HELP)
+    import_ = commands.add_parser("import", help="parse and store issue files or URLs")
+    import_.add_argument(
+        "paths", nargs="+", metavar="PATH_OR_URL", help="a file, a page, or a feed (newest entry)"
+    )
     import_.add_argument("--replace", action="store_true", help="replace a changed month")
-    import_.add_argument("--publish", action="store_true", help="queue delivery everywhere")
+    import_.add_argument("--month", type=_month, metavar="YYYY-MM", help=_MONTH_HELP)
+    when = import_.add_mutually_exclusive_group()
+    when.add_argument("--publish", action="store_true", help="queue delivery everywhere")
+    when.add_argument(
+        "--publish-at",
+        metavar="TIME",
+        help=f'publish at a time in the TIMEZONE setting, like "{EXAMPLE}"',
+    )
     sandbox = commands.add_parser(
         "sandbox", help="the bot against a local Discord emulator, driven from the terminal"
     )
     sandbox.add_argument("--issue", default=str(SAMPLE_ISSUE), help="issue file to publish")
     sandbox.add_argument("--database-url", help="default: a temporary SQLite database")
+    sandbox.add_argument(
+        "--script",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="run FILE's lines (one command each; without FILE, a tour), then exit",
+    )
+    sandbox.add_argument(
+        "--user", choices=("reader", "moderator", "editor"), default="editor", help="who acts"
+    )
     tips = commands.add_parser("tips", help="readers' tips")
     tips_commands = tips.add_subparsers(dest="tips_command", required=True)
     export = tips_commands.add_parser("export", help="every server's tips, streamed to a file")
@@ -48,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="sent on or after")
     export.add_argument("--output", metavar="FILE", help="default: standard output")
+    status = commands.add_parser("status", help="how far an issue's delivery has got")
+    status.add_argument(
+        "--month", type=_month, metavar="YYYY-MM", help="default: the latest published issue"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -59,6 +86,28 @@ def _date(text: str) -> datetime:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31") from None
+
+
+def _month(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a month like 2024-01") from None
+    return text
+
+
+async def show_status(settings: Settings, month: str | None) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await check_and_migrate(engine)
+        report = await status_report(
+            create_sessionmaker(engine), settings.newsletter_name, month, settings.timezone
+        )
+    except NoSuchIssue as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await engine.dispose()
+    print(report)
 
 
 async def export_tips(settings: Settings, args: argparse.Namespace) -> None:
@@ -106,7 +155,14 @@ async def run_bot(settings: Settings, token: str) -> None:
 
 
 async def import_files(settings: Settings, args: argparse.Namespace) -> None:
-    documents = read_issues(args.paths, settings.newsletter_name)
+    publish_at = None
+    if args.publish_at is not None:  # refused before anything is read or stored
+        try:
+            publish_at = parse_publish_time(args.publish_at, settings.timezone)
+        except PublishTimeError as exc:
+            raise CliError(f"--publish-at: {exc}") from None
+    fetched = await fetch_issues(args.paths, settings.newsletter_name)
+    documents = read_issues(args.paths, settings.newsletter_name, fetched, month=args.month)
     engine = create_engine(settings.database_url)
     try:
         await check_and_migrate(engine)
@@ -115,6 +171,8 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> None:
             documents,
             replace=args.replace,
             publish_now=args.publish,
+            publish_at=publish_at,
+            zone=settings.timezone,
         )
     finally:
         await engine.dispose()
@@ -137,19 +195,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Only the bot logs at the configured level; one-shot commands keep stderr quiet.
         serving = args.command in (None, "run")
         quiet = max(logging.getLevelName(settings.log_level), logging.WARNING)
-        setup_logging(settings.log_level if serving else logging.getLevelName(quiet))
+        setup_logging(
+            settings.log_level if serving else logging.getLevelName(quiet), settings.log_format
+        )
         if serving:
             asyncio.run(run_bot(settings, settings.require_token()))
         elif args.command == "preview":
-            print(preview(args.path, settings.newsletter_name, as_json=args.json))
+            print(preview(args.path, settings.newsletter_name, as_json=args.json, month=args.month))
         elif args.command == "import":
             asyncio.run(import_files(settings, args))
         elif args.command == "sandbox":
             from masthead.sandbox import run_sandbox
 
-            asyncio.run(run_sandbox(settings, args.issue, args.database_url))
+            failed = asyncio.run(
+                run_sandbox(
+                    settings, args.issue, args.database_url, script=args.script, user=args.user
+                )
+            )
+            if failed:
+                return 1
         elif args.command == "tips":
             asyncio.run(export_tips(settings, args))
+        elif args.command == "status":
+            asyncio.run(show_status(settings, args.month))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
     except (SettingsError, CliError) as exc:

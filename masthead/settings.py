@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -41,7 +42,12 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     tip_limit_per_hour: int = 5
+    feed_poll_seconds: float = 900.0
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line
+    metrics_port: int | None = None  # Prometheus /metrics and /healthz, off when unset
+    # Where editors' publish times are read and shown (IANA name, e.g. Europe/Berlin).
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -82,7 +88,14 @@ def load_settings(
             "TIP_LIMIT_PER_HOUR", get("TIP_LIMIT_PER_HOUR") or "5", minimum=0
         )
         or 0,
+        feed_poll_seconds=_parse_int(
+            "FEED_POLL_SECONDS", get("FEED_POLL_SECONDS") or "900", minimum=1
+        )
+        or 900,
         log_level=_parse_log_level(get("LOG_LEVEL") or "INFO"),
+        log_format=_parse_choice("LOG_FORMAT", get("LOG_FORMAT") or "text", ("text", "json")),
+        metrics_port=_parse_port("METRICS_PORT", get("METRICS_PORT")),
+        timezone=_parse_timezone(get("TIMEZONE") or "UTC"),
     )
 
 
@@ -168,6 +181,19 @@ def _parse_name(raw: str) -> str:
     return raw
 
 
+def _parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw[:40]!r}")
+    return raw.lower()
+
+
+def _parse_port(name: str, raw: str | None) -> int | None:
+    port = _parse_int(name, raw, minimum=1)
+    if port is not None and port > 65535:
+        raise SettingsError(f"{name} must be a TCP port from 1 to 65535, got {port}")
+    return port
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.upper()
     if not isinstance(logging.getLevelName(level), int):
@@ -175,3 +201,14 @@ def _parse_log_level(raw: str) -> str:
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {raw!r}"
         )
     return level
+
+
+def _parse_timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError: a path-like name ("../x") zoneinfo refuses; OSError: a directory
+        # ("Europe") or a name too long for a file.
+        raise SettingsError(
+            f"TIMEZONE must be an IANA time zone name like Europe/Berlin or UTC, got {raw[:60]!r}"
+        ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -26,10 +26,12 @@ class Item:
     summary: str
     take: str | None = None
     url: str | None = None
+    section: str | None = None  # the heading the item falls under; None without sections
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "number": self.number,
+            "section": self.section,
             "title": self.title,
             "body": self.body,
             "summary": self.summary,
@@ -56,6 +58,8 @@ class IssueDocument:
     items: tuple[Item, ...]
     extras: tuple[Extra, ...] = ()
     warnings: tuple[str, ...] = ()
+    # How the parser read the items, for `preview`; not part of the stored document.
+    layout: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,8 @@ class IssueDocument:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IssueDocument:
+        """Read a stored document back; documents stored before items had a `section` read
+        as items without sections."""
         editorial = data.get("editorial")
         return cls(
             newsletter=data["newsletter"],
@@ -85,8 +91,13 @@ class IssueDocument:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def content_hash(self) -> str:
-        """sha256 of the canonical JSON: equal hashes mean re-importing changes nothing."""
-        canonical = json.dumps(
-            self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
+        """sha256 of the canonical JSON: equal hashes mean re-importing changes nothing.
+
+        An item without a section is hashed without the key, so a document stored before
+        sections existed keeps its hash and re-importing its file still changes nothing."""
+        data = self.to_dict()
+        for item in data["items"]:
+            if item["section"] is None:
+                del item["section"]
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

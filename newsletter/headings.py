@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .textutil import STOPWORDS, is_all_caps, strip_quotes, words
+from .textutil import STOPWORDS, has_cjk, is_all_caps, strip_quotes, words
 
 MONTH_NAMES = [
     "January",
@@ -60,8 +60,10 @@ def looks_like_heading(text: str) -> bool:
     mostly capitalised."""
     if len(text) > 100 or text.startswith(("- ", "• ", "* ")):
         return False
-    if text.rstrip()[-1:] in ".,;:" or _INNER_SENTENCE_END.search(text):
+    if text.rstrip()[-1:] in ".,;:。，；：！？" or _INNER_SENTENCE_END.search(text):
         return False
+    if has_cjk(text) and not _QUOTED.match(text.strip()):
+        return False  # capitals tell nothing in Chinese; only explicit headings count
     tokens = words(text)
     if not tokens or len(tokens) > 14:
         return False
@@ -76,6 +78,18 @@ def looks_like_heading(text: str) -> bool:
 
 def is_quoted(text: str) -> bool:
     return bool(_QUOTED.match(text.strip())) and strip_quotes(text) != ""
+
+
+_EDITORIAL_NAMES = re.compile(
+    r"^(?:editorial|editor[’']?s? (?:note|letter)|introduction|intro|foreword|preface)\b|"
+    r"^(?:序言|前言|卷首语|编者按|写在前面|开篇)",
+    re.IGNORECASE,
+)
+
+
+def names_editorial(text: str) -> bool:
+    """'Editorial: Batteries Everywhere', '序言': the editor's introduction, not a story."""
+    return bool(_EDITORIAL_NAMES.match(text.strip()))
 
 
 def names_an_extra(text: str) -> bool:

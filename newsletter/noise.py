@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .blocks import Block, Kind
+from .dates import date_in
 
 # Whole lines a publishing platform puts around an article (buttons, counters, prompts).
 _PLATFORM_LINE = re.compile(
@@ -62,6 +63,92 @@ def is_page_noise(text: str) -> bool:
     if len(text) <= 400 and _SUBSCRIBE.search(text) and _SUBSCRIBE_CONTEXT.search(text):
         return True
     return len(text) <= 200 and text.lstrip().startswith("(") and bool(_CLICK_HINT.search(text))
+
+
+# Lines newsletters put around their content rather than in it: an advertisement label, a
+# "discuss on" link, the call for next issue's submissions, the credits, "nothing this week".
+_AD_MARK = re.compile(
+    r"(?:[(（\[【]\s*(?:ad|advert|advertisement|sponsor|sponsored|广告|推广|赞助)\s*[)）\]】]\s*$)|"
+    r"(?:^[(（\[【]?\s*(?:ad|sponsor|sponsored|advertisement|广告|推广)\s*[)）\]】:：])",
+    re.IGNORECASE,
+)
+_ADVERTISE = re.compile(r"\badvertise (?:with us|here)\b", re.IGNORECASE)
+_DISCUSS = re.compile(r"^(?:discuss|comment on|join the discussion)\b.{0,50}$", re.IGNORECASE)
+_NEXT_ISSUE_CALL = re.compile(
+    r"\bsubmit\b.{0,60}\bnext (?:week|issue|month)\b|欢迎投稿|欢迎推荐", re.IGNORECASE
+)
+_CREDITS = re.compile(
+    r"^(?:this (?:newsletter|issue|digest|(?:week|month) in \w+)|e-?mail (?:list )?hosting)\b"
+    r".{0,40}\b(?:edited|curated|compiled|sponsored|hosted|written) by\b",
+    re.IGNORECASE,
+)
+_NOTHING_THIS_WEEK = re.compile(
+    r"^(?:there (?:were|was|are|is) )?no\b.{0,100}\bthis (?:week|month|issue)[.!]?$", re.IGNORECASE
+)
+# Sections that are page furniture, matched against the whole heading.
+_NOISE_SECTION = re.compile(
+    r"(?:this (?:day|week|month) in history|from the archives?|previous(?:ly| issues?)|"
+    r"past issues|cover(?: image| photo| picture)?|subscribe|subscription|sponsors?|"
+    r"sponsored|advertisement|ads|comments?|share this(?: issue)?|table of contents|contents|"
+    r"往年回顾|往期回顾|历史上的今天|往期推荐|相关阅读|封面图?|订阅|广告|赞助商?|评论|目录)"
+    r"\s*[:：]?",
+    re.IGNORECASE,
+)
+
+
+_DATELINE = re.compile(
+    r"^(?:published|posted|updated|last updated|发布于|发表于|更新于)(?: on)?\b", re.IGNORECASE
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    """Advertisements, discussion links, calls for submissions, credits, empty sections,
+    the page's 'Published on …' line."""
+    plain = text[2:] if text.startswith("- ") else text
+    if len(plain) <= 120 and _DATELINE.match(plain) and date_in(plain):
+        return True
+    if len(plain) <= 400 and (_AD_MARK.search(plain) or _ADVERTISE.search(plain)):
+        return True
+    if len(plain) <= 80 and _DISCUSS.match(plain):
+        return True
+    if len(plain) <= 200 and _NEXT_ISSUE_CALL.search(plain):
+        return True
+    if len(plain) <= 600 and _CREDITS.match(plain):
+        return True
+    return len(plain) <= 160 and bool(_NOTHING_THIS_WEEK.match(plain))
+
+
+def is_noise_section(heading: str) -> bool:
+    return bool(_NOISE_SECTION.fullmatch(heading.strip().strip("#*_ ").strip()))
+
+
+def drop_noise(blocks: list[Block]) -> list[Block]:
+    """The blocks without page furniture: noise lines, noise sections (heading and all that
+    is under it), and advertisements with the lines nested under them."""
+    kept: list[Block] = []
+    skip_level: int | None = None  # inside a noise section of this heading level
+    skip_nested = False  # inside the nested lines of a dropped list entry
+    for block in blocks:
+        if block.kind is Kind.HEADING:
+            skip_nested = False
+            if skip_level is not None and block.level > skip_level:
+                continue
+            skip_level = None
+            if is_noise_section(block.text):
+                skip_level = block.level
+                continue
+        elif skip_level is not None:
+            continue
+        if skip_nested and block.depth > 0:
+            continue
+        skip_nested = False
+        if is_page_noise(block.text):
+            continue
+        if is_boilerplate(block.text):
+            skip_nested = block.depth == 0
+            continue
+        kept.append(block)
+    return kept
 
 
 def is_closing_line(text: str) -> bool:

@@ -6,31 +6,43 @@ import re
 from typing import Literal
 
 from .blocks import Block
-from .decode import decode_bytes, normalize_text
+from .decode import decode_with_notes, normalize_text
 from .document import IssueDocument
 from .errors import IssueFormatError
+from .metadata import Metadata, split_front_matter
 from .read_html import read_html
-from .read_markdown import read_markdown
+from .read_markdown import html_share, looks_like_markdown, parse_tokens, read_tokens
 from .read_text import read_text
 from .structure import build_issue
 
 Format = Literal["text", "markdown", "html"]
 DEFAULT_NEWSLETTER = "This Month in China"
 
-_HTML_TAG = re.compile(
-    r"<(?:!doctype\s+html|html|head|body|p|div|h[1-6]|ol|ul|li|article|section|br)\b[^>]*>",
-    re.IGNORECASE,
+# What an HTML document starts with, after white space and comments.
+_HTML_START = re.compile(
+    r"\A(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html|head|body|\?xml)\b", re.I | re.S
 )
-_MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
-_MD_LINK = re.compile(r"\[[^\]\n]{1,500}\]\([^)\s]{1,2000}\)")  # bounded: see read_markdown
+
+
+# Characters without which a text has no Markdown or HTML structure to read: such a text
+# skips the Markdown parser (a plain-text issue is most of the work of detecting).
+_MARKUP_SIGNS = ("](", "][", "<")
+_HEADING_SIGN = re.compile(r"^ {0,3}#", re.MULTILINE)
+
+
+def _maybe_markup(text: str) -> bool:
+    return any(sign in text for sign in _MARKUP_SIGNS) or bool(_HEADING_SIGN.search(text))
 
 
 def detect_format(text: str) -> Format:
-    if len(_HTML_TAG.findall(text[:20_000])) >= 3:
+    if _HTML_START.match(text[:5_000]):
         return "html"
-    if _MD_HEADING.search(text) or _MD_LINK.search(text):
-        return "markdown"
-    return "text"
+    if not _maybe_markup(text):
+        return "text"
+    tokens, _ = parse_tokens(text)
+    if html_share(tokens) >= 0.5:
+        return "html"
+    return "markdown" if looks_like_markdown(tokens) else "text"
 
 
 def parse_issue(
@@ -39,20 +51,39 @@ def parse_issue(
     newsletter: str = DEFAULT_NEWSLETTER,
     filename: str | None = None,
     fmt: Format | None = None,
+    month: str | None = None,
 ) -> IssueDocument:
-    text = decode_bytes(data) if isinstance(data, bytes) else normalize_text(data)
-    chosen = fmt or detect_format(text)
-    blocks = _read(text, chosen)
+    """Parse an issue. `month` ("2024-07") overrides every date the issue carries."""
+    if isinstance(data, bytes):
+        text, notes = decode_with_notes(data)
+    else:
+        text, notes = normalize_text(data), []
+    blocks, meta = _read(text, fmt)
     if not blocks:
         raise IssueFormatError("file has no text")
-    return build_issue(blocks, newsletter=newsletter, filename=filename)
+    return build_issue(
+        blocks,
+        newsletter=newsletter,
+        filename=filename,
+        meta=meta,
+        month=month,
+        notes=tuple(notes),
+    )
 
 
-def _read(text: str, fmt: Format) -> list[Block]:
-    if fmt == "html":
+def _read(text: str, fmt: Format | None) -> tuple[list[Block], Metadata]:
+    if fmt == "html" or (fmt is None and _HTML_START.match(text[:5_000])):
         return read_html(text)
-    if fmt == "markdown":
-        return read_markdown(text)
+    meta, body = split_front_matter(text)
     if fmt == "text":
-        return read_text(text)
-    raise ValueError(f"unknown format {fmt!r}")
+        return read_text(body), meta
+    if fmt is not None and fmt != "markdown":
+        raise ValueError(f"unknown format {fmt!r}")
+    if fmt is None and not _maybe_markup(body):
+        return read_text(body), meta
+    tokens, env = parse_tokens(body)
+    if fmt is None and html_share(tokens) >= 0.5:
+        return read_html(body)
+    if fmt == "markdown" or looks_like_markdown(tokens):
+        return read_tokens(tokens, env), meta
+    return read_text(body), meta

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from .document import IssueDocument, Item
@@ -123,13 +124,28 @@ def item_footer(doc: IssueDocument, item: Item) -> str:
     )
 
 
+def posted_item_footer(doc: IssueDocument, item: Item) -> str:
+    """The footer of a posted item. Unlike the /item card's it leaves out how many items
+    the issue has, so a correction that adds or removes one edits no other item."""
+    return truncate(neutralize_mentions(f"{month_footer(doc)} · item {item.number}"), FOOTER_LIMIT)
+
+
+def correction_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def corrected_text(day: date) -> str:
+    return f"Corrected on {correction_date(day)}"
+
+
 def item_heading(item: Item) -> str:
     return truncate(neutralize_mentions(f"{item.number}. {item.title}"), TITLE_LIMIT)
 
 
-def render_issue(doc: IssueDocument) -> list[Part]:
-    """The header, then one or more parts per item, then the extras, in posting order."""
-    parts = [render_header(doc)]
+def render_issue(doc: IssueDocument, *, corrected_on: date | None = None) -> list[Part]:
+    """The header, then one or more parts per item, then the extras, in posting order.
+    A corrected issue says so in its header's footer."""
+    parts = [render_header(doc, corrected_on=corrected_on)]
     for item in doc.items:
         parts.extend(_item_parts(doc, item))
     for number, extra in enumerate(doc.extras, start=1):
@@ -140,14 +156,17 @@ def render_issue(doc: IssueDocument) -> list[Part]:
     return parts
 
 
-def render_header(doc: IssueDocument) -> Part:
+def render_header(doc: IssueDocument, *, corrected_on: date | None = None) -> Part:
     title = truncate(neutralize_mentions(f"{doc.newsletter} — {doc.title}"), TITLE_LIMIT)
     intro = ""
     if doc.editorial:
         heading = neutralize_mentions(doc.editorial.heading)
         intro = f"**{truncate(heading, 200)}**\n{neutralize_mentions(doc.editorial.summary)}\n\n"
     lines = [neutralize_mentions(f"{item.number}. {item.title}") for item in doc.items]
-    footer = truncate(neutralize_mentions(f"{doc.newsletter} · {len(doc.items)} items"), 200)
+    footer = f"{doc.newsletter} · {len(doc.items)} items"
+    if corrected_on is not None:
+        footer += f" · {corrected_text(corrected_on)}"
+    footer = truncate(neutralize_mentions(footer), 200)
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
     description = _fit_lines(intro, lines, budget)
     embed: Embed = {"title": title, "description": description, "footer": {"text": footer}}
@@ -194,11 +213,29 @@ def _item_parts(doc: IssueDocument, item: Item) -> list[Part]:
         f"item:{item.number}",
         "item",
         f"{item.number}. {item.title}",
-        item.body,
-        item_footer(doc, item),
+        body_without_take(item),
+        posted_item_footer(doc, item),
         url,
         fields,
     )
+
+
+def body_without_take(item: Item) -> str:
+    """The item's text as posted: the take is shown once, as its own field, so its
+    sentences are taken out of the text they close (a paragraph of only the take goes)."""
+    if not item.take:
+        return item.body
+    take = set(split_sentences(item.take))
+    paragraphs = []
+    for paragraph in PARAGRAPH_BREAK.split(item.body):
+        sentences = split_sentences(paragraph)
+        if not take.intersection(sentences):
+            paragraphs.append(paragraph)
+            continue
+        kept = " ".join(s for s in sentences if s not in take)
+        if kept:
+            paragraphs.append(kept)
+    return "\n\n".join(paragraphs)
 
 
 def _text_parts(

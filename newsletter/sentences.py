@@ -131,7 +131,20 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+# Chinese and Japanese end sentences with full-width marks and no space after them.
+_CJK_END = re.compile(
+    r"(?<=[。！？])(?![。！？”’」』）)\]】])|(?<=[。！？][”’」』）】])(?![”’」』）)\]】])"
+)
+
+
 def _split_line(line: str) -> list[str]:
+    if "。" in line or "！" in line or "？" in line:
+        parts = [part.strip() for part in _CJK_END.split(line)]
+        return [s for part in parts if part for s in _split_latin(part)]
+    return _split_latin(line)
+
+
+def _split_latin(line: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _CANDIDATE.finditer(line):

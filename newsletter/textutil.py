@@ -147,8 +147,30 @@ def clean_line(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\u200b", "")).strip()
 
 
+# What may stand before the link a list entry opens with: "[video]", "【工具】", "📦", "Video:".
+_TAG = re.compile(r"\[[^\[\]]{1,40}\]|【[^】]{1,40}】|[^\w\s]{1,4}|\w{1,15}[:：]")
+
+
+def is_tag_prefix(text: str) -> bool:
+    """True for nothing or a few labels/symbols, as in '[disposition: merge] [Title](url)'."""
+    rest = text.strip()
+    for _ in range(6):
+        if not rest:
+            return True
+        match = _TAG.match(rest)
+        if not match:
+            return False
+        rest = rest[match.end() :].strip()
+    return not rest
+
+
 def strip_quotes(text: str) -> str:
-    return text.strip().strip(_QUOTES).strip()
+    """'“NEIGHBOURS”' -> 'NEIGHBOURS'; a quote that opens or closes only part of the text
+    ('初识“杰出开源女性奖”') stays."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        return text.strip(_QUOTES).strip()
+    return text
 
 
 def is_all_caps(text: str) -> bool:
@@ -166,6 +188,19 @@ def tidy_heading(text: str) -> str:
 
 def _title_word(word: str) -> str:
     return word[:1].upper() + word[1:]
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def cjk_weighted_length(text: str) -> int:
+    """Length with CJK characters counted twice: a Chinese character carries about as much
+    as two Latin letters, so length thresholds mean the same in both scripts."""
+    return len(text) + len(_CJK.findall(text))
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
 
 
 def words(text: str) -> list[str]:

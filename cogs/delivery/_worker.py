@@ -8,6 +8,7 @@ down), and it is resent with a nonce derived from (issue, channel, part) and
 `enforce_nonce`, so Discord answers with the first message instead of posting a second.
 A thread deleted under a delivery took its parts with it: when the delivery is resumed
 (or asked for again) they are posted again in a new thread, with nonces of their own.
+A delivery that is done, of an issue corrected since, is handed to `_corrections`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from cogs.items._votes import vote_view_for
 from db.models import Delivery, DeliveryPart
 from db.repositories import deliveries, issues
 from db.states import DeliveryStatus, PartStatus
-from masthead.importing import load_document
+from masthead.importing import corrected_on, load_document
+from newsletter.corrections import part_digest
 from newsletter.render import Part, render_issue
 
 if TYPE_CHECKING:
@@ -79,6 +81,10 @@ class DeliveryWorker:
         self._running: set[int] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
         self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
+        # Imported here: corrections build on this module's posting and failures.
+        from cogs.delivery._corrections import Corrections
+
+        self.corrections = Corrections(self)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -98,8 +104,12 @@ class DeliveryWorker:
 
     async def run_once(self) -> None:
         async with self.bot.sessionmaker() as session:
+            shard_count, shard_ids = self.bot.shard_count or 1, self.bot.shard_ids
             pending = await deliveries.unfinished(
-                session, shard_count=self.bot.shard_count or 1, shard_ids=self.bot.shard_ids
+                session, shard_count=shard_count, shard_ids=shard_ids
+            )
+            pending += await deliveries.outdated(
+                session, shard_count=shard_count, shard_ids=shard_ids
             )
         now = time.monotonic()
         mine = [
@@ -111,7 +121,10 @@ class DeliveryWorker:
         self._running.add(delivery.id)
         try:
             async with self._slots:
-                await self.deliver(delivery)
+                if delivery.status == DeliveryStatus.DONE:
+                    await self.corrections.correct(delivery)
+                else:
+                    await self.deliver(delivery)
             self._retry_at.pop(delivery.id, None)
             self._attempts.pop(delivery.id, None)
         except ChannelUnusable as exc:
@@ -153,7 +166,7 @@ class DeliveryWorker:
         if delivery.thread_id is not None:
             delivery, done = await self._forget_deleted_thread(delivery, done)
         document = load_document(issue)
-        parts = render_issue(document)
+        parts = render_issue(document, corrected_on=corrected_on(issue))
         thread_id = delivery.thread_id
 
         # Where a part lost in a crash would be: after the previous part (the thread's
@@ -177,6 +190,7 @@ class DeliveryWorker:
                     maybe_sent=recorded is not None,
                     item_ids=item_ids,
                     parts=parts,
+                    revision=issue.revision,
                 )
             previous = message_id
             if part.kind == "header" and thread_id is None:
@@ -184,9 +198,15 @@ class DeliveryWorker:
                     delivery, message_id, document.newsletter, document.title
                 )
 
+        # Parts posted before a correction still show their older text: the delivery shows
+        # the oldest revision of any part, and is corrected from there.
+        sent = [p.revision for p in done.values() if p.status == PartStatus.SENT]
+        shown = min([issue.revision, *sent])
         async with self.bot.sessionmaker.begin() as session:
             await deliveries.set_status(session, delivery.id, DeliveryStatus.DONE)
+            await deliveries.set_revision(session, delivery.id, shown)
         self.bot.published.clear()  # jump links to the new posts
+        self.bot.dispatch("issue_delivered", delivery.issue_id, delivery.guild_id)
         log.info("delivered issue %s to channel %s", delivery.issue_id, delivery.channel_id)
 
     async def _post_once(
@@ -200,9 +220,10 @@ class DeliveryWorker:
         maybe_sent: bool,
         item_ids: dict[int, int],
         parts: list[Part],
+        revision: int,
     ) -> int:
         """Send one part unless a crash already did (it would be right `after` the previous
-        part); record it either way."""
+        part); record it either way, with the issue revision it shows."""
         place = _place(delivery, target)
         found = await self._find_posted(target, place, part, after) if maybe_sent else None
         if found is None:
@@ -213,8 +234,15 @@ class DeliveryWorker:
             found = await self._send(delivery, part, target, item_ids, parts)
         async with self.bot.sessionmaker.begin() as session:
             await deliveries.record_part_sent(
-                session, delivery, part_key=part.key, position=position, message_id=found
+                session,
+                delivery,
+                part_key=part.key,
+                position=position,
+                message_id=found,
+                revision=revision,
+                content_hash=part_digest(part),
             )
+        self.bot.metrics.parts_sent.inc()
         return found
 
     async def _find_posted(self, target: int, place: str, part: Part, after: int) -> int | None:

@@ -10,6 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs.issues._schedules import (
+    CancelScheduleButton,
+    publish_time,
+    schedule_list,
+    schedule_publishing,
+)
+from cogs.issues._status import WATCH_EVENT, RefreshStatusButton, StatusFollower, status_answer
 from cogs.issues._views import (
     ImportButton,
     import_buttons,
@@ -17,12 +24,15 @@ from cogs.issues._views import (
     preview_embed,
     purge_expired_previews,
 )
-from db.repositories import issues, state
-from masthead.importing import publish
+from db.repositories import deliveries, issues, state
+from db.states import IssueStatus
+from masthead.fetching import FetchError, check_url, fetch_document
+from masthead.importing import pending_changes, publish
 from masthead.utils.autocomplete import any_issues
 from masthead.utils.checks import require_editor
 from masthead.utils.errors import UserError
 from newsletter.decode import MAX_BYTES
+from newsletter.document import IssueDocument
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
 
@@ -66,42 +76,107 @@ class Issues(commands.GroupCog, group_name="issue"):
             )
         except IssueFormatError as exc:
             raise UserError(f"{file.filename}: {exc}") from None
+        await self._send_preview(interaction, document)
+
+    @app_commands.command(name="fetch")
+    @app_commands.describe(url="A page with the issue, or a feed (its newest entry): http or https")
+    async def fetch_(
+        self, interaction: discord.Interaction[Masthead], url: app_commands.Range[str, 1, 2048]
+    ) -> None:
+        """Import an issue from a web page or a feed: the same preview as /issue import."""
+        await require_editor(interaction, self.bot.settings.editor_ids)
+        try:
+            url = check_url(url)
+        except FetchError as exc:
+            raise UserError(str(exc)) from None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            document = await fetch_document(url, newsletter=self.bot.settings.newsletter_name)
+        except FetchError as exc:
+            raise UserError(str(exc)) from None
+        await self._send_preview(interaction, document)
+
+    async def _send_preview(
+        self, interaction: discord.Interaction[Masthead], document: IssueDocument
+    ) -> None:
+        """The preview of a parsed issue, with Confirm / Publish / Cancel; the document
+        waits in the database under the interaction's id."""
         note = None
         async with self.bot.sessionmaker.begin() as session:
             existing = await issues.get_issue(session, document.newsletter, document.month)
-            if existing is not None:
-                same = existing.content_hash == document.content_hash()
+            changes = await pending_changes(session, document)
+            if existing is not None and changes is None:
+                note = f"{document.title} is already imported with this text."
+            elif existing is not None and existing.status == IssueStatus.PUBLISHED:
+                reach = await deliveries.count_to_correct(session, existing.id)
                 note = (
-                    f"{document.title} is already imported with this text."
-                    if same
-                    else f"{document.title} is already imported: Confirm replaces its text."
+                    f"{document.title} is published: Confirm corrects it, editing the "
+                    f"messages that changed in the {reach} channel(s) it was posted to."
                 )
+            elif existing is not None:
+                note = f"{document.title} is already imported: Confirm replaces its text."
             await state.set_value(session, pending_key(interaction.id), document.to_json())
         await interaction.followup.send(
-            embed=preview_embed(document, note=note),
+            embed=preview_embed(document, note=note, changes=changes),
             view=import_buttons(interaction.id),
             ephemeral=True,
         )
 
     @app_commands.command(name="publish")
-    @app_commands.describe(issue="The issue to publish (month or title)")
+    @app_commands.describe(
+        issue="The issue to publish (month or title)",
+        at="When to publish it, like 2024-01-05 09:00 in the bot's TIMEZONE (default: now)",
+    )
     @app_commands.autocomplete(issue=any_issues)
-    async def publish_(self, interaction: discord.Interaction[Masthead], issue: str) -> None:
-        """Queue an issue for delivery to every subscribed channel."""
+    async def publish_(
+        self, interaction: discord.Interaction[Masthead], issue: str, at: str | None = None
+    ) -> None:
+        """Queue an issue for delivery to every subscribed channel, now or at a set time."""
         await require_editor(interaction, self.bot.settings.editor_ids)
+        zone = self.bot.settings.timezone
+        when = publish_time(at, zone) if at is not None else None
         async with self.bot.sessionmaker.begin() as session:
             found = await issues.resolve_issue(
                 session, self.bot.settings.newsletter_name, issue, published_only=False
             )
             if found is None:
                 raise UserError(f"No issue matches {issue[:50]!r}; pick one from the list.")
-            queued = await publish(session, found)
+            if when is not None:
+                by = interaction.user.id
+                answer = await schedule_publishing(session, found, when, by=by, zone=zone)
+            else:
+                queued = await publish(session, found)
+        if when is not None:
+            self.bot.dispatch("schedules_changed")
+            await interaction.response.send_message(answer, ephemeral=True)
+            return
         self.bot.dispatch("issues_changed")
         await interaction.response.send_message(
             f"{found.title} is published: queued for {queued} new channel(s).", ephemeral=True
         )
 
+    @app_commands.command(name="schedule")
+    async def schedule(self, interaction: discord.Interaction[Masthead]) -> None:
+        """Scheduled issues and their times, each with a Cancel button."""
+        await require_editor(interaction, self.bot.settings.editor_ids)
+        embed, view = await schedule_list(self.bot)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @app_commands.command(name="status")
+    @app_commands.describe(issue="The issue (month or title; default: the latest published)")
+    @app_commands.autocomplete(issue=any_issues)
+    async def status(
+        self, interaction: discord.Interaction[Masthead], issue: str | None = None
+    ) -> None:
+        """How far delivery has got: servers delivered, in progress, waiting and failed."""
+        await require_editor(interaction, self.bot.settings.editor_ids)
+        embed, view, follow = await status_answer(self.bot, issue)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        if follow is not None:  # the answer edits itself until the delivery is done
+            self.bot.dispatch(WATCH_EVENT, interaction, follow.issue.id, follow.progress)
+
 
 async def setup(bot: Masthead) -> None:
-    bot.add_dynamic_items(ImportButton)
+    bot.add_dynamic_items(ImportButton, CancelScheduleButton, RefreshStatusButton)
     await bot.add_cog(Issues(bot))
+    await bot.add_cog(StatusFollower(bot))

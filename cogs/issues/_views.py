@@ -15,11 +15,13 @@ import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import state
+from db.states import IssueStatus
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
 from masthead.utils.checks import require_editor
 from masthead.utils.components import stateless_view
 from masthead.utils.errors import UserError, reports_errors
+from newsletter.corrections import IssueDiff
 from newsletter.document import IssueDocument
 from newsletter.render import neutralize_mentions
 
@@ -50,7 +52,9 @@ async def purge_expired_previews(session: AsyncSession) -> int:
     return len(expired)
 
 
-def preview_embed(document: IssueDocument, *, note: str | None = None) -> discord.Embed:
+def preview_embed(
+    document: IssueDocument, *, note: str | None = None, changes: IssueDiff | None = None
+) -> discord.Embed:
     lines = [f"{item.number}. {item.title}" for item in document.items]
     embed = discord.Embed(
         title=f"Preview — {document.newsletter} · {document.title}"[:256],
@@ -69,6 +73,12 @@ def preview_embed(document: IssueDocument, *, note: str | None = None) -> discor
     if document.warnings:
         warnings = "\n".join(f"⚠ {w}" for w in document.warnings)
         embed.add_field(name="Warnings", value=neutralize_mentions(warnings)[:1024], inline=False)
+    if changes is not None:
+        embed.add_field(
+            name="Changes from the stored text",
+            value=neutralize_mentions("\n".join(changes.lines()))[:1024],
+            inline=False,
+        )
     if note:
         embed.add_field(name="Note", value=note[:1024], inline=False)
     embed.set_footer(text=f"{len(document.items)} items · month {document.month}")
@@ -116,6 +126,7 @@ class ImportButton(
             if is_expired(self.token):
                 raise UserError("This preview has expired: import the file again.")
             document = IssueDocument.from_dict(json.loads(raw))
+            replaced = False
             if self.action == "cancel":
                 outcome = "Import cancelled; nothing was stored."
             else:
@@ -125,10 +136,14 @@ class ImportButton(
                     "unchanged": f"{issue.title} was already imported with this text.",
                     "replaced": f"Replaced the stored text of {issue.title}.",
                 }[stored]
+                replaced = stored == "replaced"
+                if replaced and issue.status == IssueStatus.PUBLISHED:
+                    outcome += " The posted messages that changed are being corrected."
                 if self.action == "publish":
                     queued = await publish(session, issue)
                     outcome += f" Published: queued for {queued} channel(s)."
-        if self.action == "publish":
+        if self.action == "publish" or replaced:
+            # Readers' commands serve the new text at once; the delivery worker corrects.
             bot.dispatch("issues_changed")
         await interaction.response.edit_message(
             embed=preview_embed(document, note=outcome), view=None

@@ -12,6 +12,7 @@ from discord.ext import commands
 from cogs.items._cards import (
     COLOUR,
     FullTextButton,
+    LatestPageButton,
     OpenItemSelect,
     PageButton,
     item_card,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from masthead.bot import Masthead
 
 MAX_QUERY_CHARS = 200
+MAX_ITEM_NUMBER = 99
 
 
 class Items(commands.Cog):
@@ -38,11 +40,11 @@ class Items(commands.Cog):
     async def latest(
         self, interaction: discord.Interaction[Masthead], public: bool = False
     ) -> None:
-        """The latest issue: editorial, item titles, and a menu to open any item."""
+        """The latest issue: editorial, item titles by section, and a menu to open any item."""
         issue = await self.bot.published.latest()
         if issue is None:
             raise UserError("No issue has been published yet.")
-        embed, view = latest_card(self.bot.published.document(issue), issue)
+        embed, view = latest_card(self.bot.published.document(issue), issue.id)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
 
     @app_commands.command(name="item")
@@ -55,7 +57,7 @@ class Items(commands.Cog):
     async def item(
         self,
         interaction: discord.Interaction[Masthead],
-        number: app_commands.Range[int, 1, 25],
+        number: app_commands.Range[int, 1, MAX_ITEM_NUMBER],
         issue: str | None = None,
         public: bool = False,
     ) -> None:
@@ -111,5 +113,7 @@ class Items(commands.Cog):
 
 async def setup(bot: Masthead) -> None:
     # Buttons and menus whose custom ids carry their record: alive after restarts.
-    bot.add_dynamic_items(FullTextButton, PageButton, OpenItemSelect, HelpfulButton)
+    bot.add_dynamic_items(
+        FullTextButton, PageButton, OpenItemSelect, LatestPageButton, HelpfulButton
+    )
     await bot.add_cog(Items(bot))

@@ -11,8 +11,9 @@ from typing import Any
 
 import discord
 
-from db.models import Issue, Item
+from db.models import Item
 from db.repositories import issues
+from db.states import IssueStatus
 from masthead.bot import Masthead
 from masthead.utils.components import stateless_view
 from masthead.utils.errors import UserError, reports_errors
@@ -29,6 +30,11 @@ from newsletter.render import (
 
 PAGE_CHARS = 3900
 COLOUR = discord.Colour.dark_red()
+# /latest pages its titles: a select menu holds 25 options, and a page's list stays well
+# under the 4096 characters of a description (the embed's 6000 in all, editorial included).
+LATEST_PAGE_ITEMS = 25
+LATEST_PAGE_CHARS = 3400
+LATEST_LINE_CHARS = 200
 
 
 def _text(value: str, limit: int) -> str:
@@ -53,7 +59,39 @@ def item_card(
     return embed, stateless_view(*buttons)
 
 
-def latest_card(document: IssueDocument, issue: Issue) -> tuple[discord.Embed, discord.ui.View]:
+def latest_pages(document: IssueDocument) -> list[list[DocumentItem]]:
+    """The items in pages that each fit one /latest card and one select menu."""
+    pages: list[list[DocumentItem]] = [[]]
+    for item in document.items:
+        page = pages[-1]
+        if page and (
+            len(page) >= LATEST_PAGE_ITEMS or len(_latest_lines([*page, item])) > LATEST_PAGE_CHARS
+        ):
+            pages.append([item])
+        else:
+            page.append(item)
+    return pages
+
+
+def _latest_lines(items: list[DocumentItem]) -> str:
+    """Titles grouped under their sections, in reading order."""
+    lines: list[str] = []
+    section: str | None = None
+    for item in items:
+        if item.section != section and item.section:
+            if lines:
+                lines.append("")
+            lines.append(f"__{_text(item.section, 100)}__")
+        section = item.section
+        lines.append(_text(f"**{item.number}.** {item.title}", LATEST_LINE_CHARS))
+    return "\n".join(lines)
+
+
+def latest_card(
+    document: IssueDocument, issue_id: int, page: int = 0
+) -> tuple[discord.Embed, discord.ui.View]:
+    pages = latest_pages(document)
+    page = max(0, min(page, len(pages) - 1))
     embed = discord.Embed(
         title=_text(f"{document.newsletter} — {document.title}", 256), colour=COLOUR
     )
@@ -63,10 +101,17 @@ def latest_card(document: IssueDocument, issue: Issue) -> tuple[discord.Embed, d
             value=_text(document.editorial.summary or "—", 1024),
             inline=False,
         )
-    titles = "\n".join(f"**{item.number}.** {item.title}" for item in issue.items)
-    embed.description = _text(titles, 4096)
-    embed.set_footer(text="Pick an item below to read its summary.")
-    return embed, stateless_view(OpenItemSelect(issue.id, issue.items))
+    embed.description = _text(_latest_lines(pages[page]), 4096)
+    footer = "Pick an item below to read its summary."
+    buttons: list[discord.ui.Item[Any]] = [OpenItemSelect(issue_id, pages[page])]
+    if len(pages) > 1:
+        footer += f" · page {page + 1}/{len(pages)}"
+        buttons.append(LatestPageButton(issue_id, page - 1, "◀ Previous", disabled=page == 0))
+        buttons.append(
+            LatestPageButton(issue_id, page + 1, "Next ▶", disabled=page >= len(pages) - 1)
+        )
+    embed.set_footer(text=footer)
+    return embed, stateless_view(*buttons)
 
 
 def full_text_pages(item: Item) -> list[str]:
@@ -175,10 +220,14 @@ class OpenItemSelect(
 ):
     """The /latest menu: pick an item to open its card."""
 
-    def __init__(self, issue_id: int, items: list[Item] | None = None) -> None:
+    def __init__(self, issue_id: int, items: list[DocumentItem] | None = None) -> None:
         options = [
-            discord.SelectOption(label=_text(f"{i.number}. {i.title}", 100), value=str(i.number))
-            for i in (items or [])[:25]
+            discord.SelectOption(
+                label=_text(f"{i.number}. {i.title}", 100),
+                value=str(i.number),
+                description=_text(i.section, 100) if i.section else None,
+            )
+            for i in (items or [])[:LATEST_PAGE_ITEMS]
         ] or [discord.SelectOption(label="—", value="0")]
         super().__init__(
             discord.ui.Select(
@@ -210,3 +259,41 @@ class OpenItemSelect(
         document = bot.published.document(issue)
         embed, view = item_card(document, item.id, item.number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class LatestPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"latest:page:(?P<issue_id>\d+):(?P<page>-?\d+)",
+):
+    """Turns the pages of /latest's titles in place."""
+
+    def __init__(self, issue_id: int, page: int, label: str = "Page", disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"latest:page:{issue_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.issue_id = issue_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> LatestPageButton:
+        return cls(int(match["issue_id"]), int(match["page"]))
+
+    @reports_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = Masthead.of(interaction)
+        async with bot.sessionmaker() as session:
+            issue = await issues.get_issue_by_id(session, self.issue_id)
+        if issue is None or issue.status != IssueStatus.PUBLISHED:
+            raise UserError("That issue is no longer published.")
+        embed, view = latest_card(bot.published.document(issue), issue.id, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)

@@ -27,6 +27,7 @@ from cogs.review._cards import (
     load_for_moderator,
     status_line,
 )
+from cogs.review._credit import CreditButton, CreditIssueSelect, CreditItemSelect
 from cogs.review._outbox import ReviewOutbox
 from cogs.review._queue import SkipButton, check_moderator, queue_page
 from db.repositories import tips
@@ -62,6 +63,14 @@ class Review(commands.Cog):
     @commands.Cog.listener()
     async def on_tips_changed(self) -> None:
         self.outbox.wake()
+
+    @commands.Cog.listener()
+    async def on_issues_changed(self) -> None:
+        self.outbox.wake()  # publishing credits tips: their cards and DMs
+
+    @commands.Cog.listener()
+    async def on_issue_delivered(self, issue_id: int, guild_id: int) -> None:
+        self.outbox.wake()  # a credited tipster's DM links to the post once it is there
 
     @app_commands.command(name="review")
     async def review(self, interaction: discord.Interaction[Masthead]) -> None:
@@ -190,5 +199,12 @@ class Review(commands.Cog):
 
 
 async def setup(bot: Masthead) -> None:
-    bot.add_dynamic_items(DecisionButton, ChangeButton, SkipButton)
+    bot.add_dynamic_items(
+        DecisionButton,
+        ChangeButton,
+        SkipButton,
+        CreditButton,
+        CreditIssueSelect,
+        CreditItemSelect,
+    )
     await bot.add_cog(Review(bot))

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from cogs.review._credit import CreditButton
 from db.models import Tip
 from db.repositories import guilds, tips
 from db.states import TipStatus
@@ -51,8 +52,10 @@ DECISION_FORM = re.compile(
 REASON_MAX = 1000
 
 
-def status_line(tip: Tip) -> str:
-    """What happened to the tip, and who did it when."""
+def status_line(tip: Tip, used_in: str | None = None) -> str:
+    """What happened to the tip, and who did it when (for a used tip: where it went)."""
+    if tip.status is TipStatus.USED:
+        return f"📰 Used in {used_in}" if used_in else "📰 Used in an issue"
     if tip.status is TipStatus.PENDING:
         return "⏳ Pending review"
     if tip.status is TipStatus.WITHDRAWN:
@@ -69,7 +72,7 @@ def author(tip: Tip) -> str:
     return f"<@{tip.user_id}>"
 
 
-def card_embed(tip: Tip, votes: int) -> discord.Embed:
+def card_embed(tip: Tip, votes: int, *, used_in: str | None = None) -> discord.Embed:
     embed = discord.Embed(
         title=shown(tip.headline, 256), colour=COLOURS[tip.status], timestamp=tip.created_at
     )
@@ -80,7 +83,7 @@ def card_embed(tip: Tip, votes: int) -> discord.Embed:
     embed.add_field(name="For", value=month_title(tip.for_month))
     embed.add_field(name="Votes", value=str(votes))
     embed.add_field(name="Sent by", value=author(tip))
-    embed.add_field(name="Status", value=status_line(tip), inline=False)
+    embed.add_field(name="Status", value=status_line(tip, used_in), inline=False)
     if tip.decision_reason and tip.status is not TipStatus.PENDING:
         name = "Reason" if tip.status is TipStatus.REJECTED else "Note"
         embed.add_field(name=name, value=shown(tip.decision_reason, 1024), inline=False)
@@ -99,8 +102,10 @@ def decision_buttons(tip: Tip, origin: str, *, leave_out: TipStatus | None = Non
 def card_view(tip: Tip) -> discord.ui.View:
     if tip.status is TipStatus.PENDING:
         return stateless_view(*decision_buttons(tip, "c"))
-    if tip.status in (TipStatus.APPROVED, TipStatus.SHORTLISTED, TipStatus.REJECTED):
+    if tip.status is TipStatus.REJECTED:
         return stateless_view(ChangeButton(tip.id, tip.version))
+    if tip.status in (TipStatus.APPROVED, TipStatus.SHORTLISTED):
+        return stateless_view(ChangeButton(tip.id, tip.version), CreditButton(tip.id))
     return stateless_view()
 
 

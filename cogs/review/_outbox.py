@@ -24,7 +24,7 @@ import discord
 
 from cogs.review._cards import card_embed, card_view
 from db.models import Tip, TipEvent
-from db.repositories import readers, tips
+from db.repositories import credits, deliveries, readers, tips
 from db.states import DmStatus, TipStatus
 from masthead.utils.text import month_title, shown
 
@@ -124,12 +124,17 @@ class ReviewOutbox:
         async with self.bot.sessionmaker() as session:
             todo = await tips.cards_to_edit(session)
             votes = await tips.vote_counts(session, [tip.id for tip in todo])
+            used = {tip.id: await credits.used_in(session, tip) for tip in todo}
         for tip in todo:
             assert tip.review_channel_id is not None and tip.review_message_id is not None
             channel = self.bot.get_partial_messageable(tip.review_channel_id, guild_id=tip.guild_id)
             card = channel.get_partial_message(tip.review_message_id)
             try:
-                await card.edit(embed=card_embed(tip, votes[tip.id]), view=card_view(tip))
+                where = used[tip.id]
+                used_in = f"{where[0].title}, item {where[1]}" if where else None
+                await card.edit(
+                    embed=card_embed(tip, votes[tip.id], used_in=used_in), view=card_view(tip)
+                )
             except discord.NotFound:
                 # A moderator deleted the card: a pending tip gets a new one.
                 async with self.bot.sessionmaker.begin() as session:
@@ -165,10 +170,16 @@ class ReviewOutbox:
             if tip.user_id is None or not wanted.get(tip.user_id, False):
                 await self._dm_done(event, DmStatus.SKIPPED)
                 continue
+            text = decision_dm(tip, event, self._guild_name(tip.guild_id))
+            if event.action == TipStatus.USED.value:
+                used = await self._used_dm(tip)
+                if used is None:
+                    continue  # the item is not posted in the tipster's server yet
+                text = used
             try:
                 channel = await self.bot.create_dm(discord.Object(id=tip.user_id))
                 await channel.send(
-                    decision_dm(tip, event, self._guild_name(tip.guild_id)),
+                    text,
                     nonce=dm_nonce(event.id),
                     allowed_mentions=NO_PINGS,
                 )
@@ -181,6 +192,24 @@ class ReviewOutbox:
     async def _dm_done(self, event: TipEvent, status: DmStatus) -> None:
         async with self.bot.sessionmaker.begin() as session:
             await tips.set_dm_status(session, event.id, status)
+
+    async def _used_dm(self, tip: Tip) -> str | None:
+        """The DM telling a tipster where their tip went, with a link to the item in their
+        server; None while the issue is still being posted there (the link is coming)."""
+        async with self.bot.sessionmaker() as session:
+            where = await credits.used_in(session, tip)
+            posting = where is not None and await deliveries.delivering_to_guild(
+                session, where[0].id, tip.guild_id
+            )
+        if posting:
+            return None
+        text = f"Your tip “{shown(tip.headline, 150)}” (tip #{tip.id}) made it into the newsletter"
+        if where is None:
+            return text + "!"
+        issue, number = where
+        text += f": {shown(issue.title, 100)}, item {number}."
+        jump = await self.bot.jump_url(issue.id, tip.guild_id, number)
+        return text + (f"\nRead it here: {jump}" if jump else "")
 
     def _guild_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)

@@ -8,6 +8,7 @@ the review feature's outbox (cogs/review), which this feature wakes with the
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -52,12 +53,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
+ITEM_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s+")
 
 
 class Tips(commands.Cog):
     def __init__(self, bot: Masthead) -> None:
         self.bot = bot
         self.suggest_menu = app_commands.ContextMenu(name="Suggest as tip", callback=self.suggest)
+        self.headlines = tips.HeadlineIndex(bot.settings.newsletter_name)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.suggest_menu)
@@ -88,7 +91,9 @@ class Tips(commands.Cog):
         text = message.content
         if not text.strip() and message.embeds:  # a bot's or a link preview's embed
             embed = message.embeds[0]
-            text = "\n".join(p for p in (embed.title, embed.url, embed.description) if p)
+            # A posted item's title starts with its number, which is no headline.
+            title = ITEM_NUMBER.sub("", embed.title or "")
+            text = "\n".join(p for p in (title, embed.url, embed.description) if p)
         headline, link, why = prefill_from_message(text)
         await send_stateless_modal(
             interaction, tip_form(anonymous=False, headline=headline, link=link, why=why)
@@ -154,6 +159,7 @@ class Tips(commands.Cog):
                 anonymous=anonymous,
                 for_month=for_month,
                 limit_per_hour=limit,
+                headlines=self.headlines,
             )
             if isinstance(outcome, tips.Duplicate):
                 votes = (await tips.vote_counts(session, [outcome.original.id]))[
@@ -167,13 +173,14 @@ class Tips(commands.Cog):
                 _rate_limited(limit, outcome.retry_at), view=try_again(interaction.id)
             )
             return
+        # The reader is answered first; the card's outbox (woken after) is not in the way.
         if isinstance(outcome, tips.Duplicate):
+            await deadline.answer(_duplicate_message(outcome, votes))
             if outcome.counted:
                 self.bot.dispatch("tips_changed")
-            await deadline.answer(_duplicate_message(outcome, votes))
             return
-        self.bot.dispatch("tips_changed")
         await deadline.answer(_receipt(outcome.tip.id, for_month, anonymous))
+        self.bot.dispatch("tips_changed")
 
     async def _refuse(
         self,

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from db.models import Tip
-from db.repositories import readers, tips
+from db.repositories import credits, readers, tips
 from db.states import TipStatus
 from masthead.bot import Masthead
 from masthead.utils.components import stateless_view
@@ -38,11 +38,13 @@ FORGET_WARNING = (
 )
 
 
-def _line(tip: Tip) -> str:
+def _line(tip: Tip, used_in: str | None = None) -> str:
     status = f"{STATUS_ICONS[tip.status]} {tip.status.value}"
     line = (
         f"**#{tip.id}** · {status} · {shown(tip.headline, 150)} · for {month_title(tip.for_month)}"
     )
+    if used_in:
+        line += f"\n  Used in {used_in}"
     if tip.status is TipStatus.REJECTED and tip.decision_reason:
         line += f"\n  Reason: {shown(tip.decision_reason, 200)}"
     return line
@@ -52,9 +54,19 @@ async def my_tips_page(bot: Masthead, user_id: int) -> tuple[discord.Embed, disc
     async with bot.sessionmaker() as session:
         mine = await tips.user_tips(session, user_id, limit=20)
         dms = await readers.dms_enabled(session, user_id)
+        where = {t.id: await credits.used_in(session, t) for t in mine}
+    used: dict[int, str] = {}
+    for tip_id, found in where.items():
+        if found is not None:
+            issue, number = found
+            tip = next(t for t in mine if t.id == tip_id)
+            jump = await bot.jump_url(issue.id, tip.guild_id, number)
+            used[tip_id] = f"{shown(issue.title, 100)}, item {number}" + (
+                f": {jump}" if jump else ""
+            )
     embed = discord.Embed(title="Your tips", colour=COLOUR)
     if mine:
-        embed.description = "\n".join(_line(t) for t in mine)[:4000]
+        embed.description = "\n".join(_line(t, used.get(t.id)) for t in mine)[:4000]
     else:
         embed.description = "You have not sent any tips yet. Send one with /tip."
     embed.set_footer(text=f"Decision DMs: {'on' if dms else 'off'}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Integer, delete, literal, select, update
+from sqlalchemy import ColumnElement, Integer, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Delivery, DeliveryPart, GuildSettings
+from db.models import Delivery, DeliveryPart, GuildSettings, Issue
 from db.states import DeliveryStatus, PartStatus
 from db.types import utcnow
 
@@ -81,13 +82,23 @@ async def mark_part_sending(
 
 
 async def record_part_sent(
-    session: AsyncSession, delivery: Delivery, *, part_key: str, position: int, message_id: int
+    session: AsyncSession,
+    delivery: Delivery,
+    *,
+    part_key: str,
+    position: int,
+    message_id: int,
+    revision: int = 1,
+    content_hash: str | None = None,
 ) -> DeliveryPart:
-    """Record that Discord accepted a part (whether or not it was marked as sending)."""
+    """Record that Discord accepted a part (whether or not it was marked as sending), and
+    which revision of the issue it shows."""
     part = await _part(session, delivery, part_key, position)
     part.status = PartStatus.SENT
     part.message_id = message_id
     part.sent_at = utcnow()
+    part.revision = revision
+    part.content_hash = content_hash
     await session.flush()
     return part
 
@@ -125,12 +136,16 @@ async def unfinished(
         Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.DELIVERING))
     )
     if shard_ids is not None:
-        # PostgreSQL shifts a bigint by an int only: the literal is typed to match.
-        shift = literal(22, Integer)
-        shard = Delivery.guild_id.op(">>")(shift) % max(shard_count, 1)
-        stmt = stmt.where(shard.in_(list(shard_ids)))
+        stmt = stmt.where(_on_shards(shard_count, shard_ids))
     stmt = stmt.order_by(Delivery.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+def _on_shards(shard_count: int, shard_ids: Sequence[int]) -> ColumnElement[bool]:
+    # PostgreSQL shifts a bigint by an int only: the literal is typed to match.
+    shift = literal(22, Integer)
+    shard = Delivery.guild_id.op(">>")(shift) % max(shard_count, 1)
+    return shard.in_(list(shard_ids))
 
 
 async def get_delivery(session: AsyncSession, delivery_id: int) -> Delivery | None:
@@ -207,3 +222,152 @@ async def posted_message(
         return None
     where = row.channel_id if part_key == "header" or row.thread_id is None else row.thread_id
     return where, row.message_id
+
+
+async def delivering_to_guild(session: AsyncSession, issue_id: int, guild_id: int) -> bool:
+    """Whether the issue is still on its way to one of the guild's channels."""
+    stmt = select(Delivery.id).where(
+        Delivery.issue_id == issue_id,
+        Delivery.guild_id == guild_id,
+        Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.DELIVERING)),
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
+# Corrections ---------------------------------------------------------------------------
+# A correction raises the issue's revision. Each delivery that was done shows an older
+# one until the worker has edited (or, for added parts, posted) what changed; each part
+# records the revision and a digest of what its message shows, and `editing_revision`
+# while an edit may be on its way.
+
+
+async def outdated(
+    session: AsyncSession,
+    *,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+    limit: int = 500,
+) -> list[Delivery]:
+    """Done deliveries of an issue corrected since, oldest first."""
+    stmt = (
+        select(Delivery)
+        .join(Issue, Issue.id == Delivery.issue_id)
+        .where(Delivery.status == DeliveryStatus.DONE, Delivery.revision < Issue.revision)
+    )
+    if shard_ids is not None:
+        stmt = stmt.where(_on_shards(shard_count, shard_ids))
+    stmt = stmt.order_by(Delivery.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def set_revision(session: AsyncSession, delivery_id: int, revision: int) -> None:
+    """Every message of the delivery shows `revision` (or a later one's same text)."""
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(revision=revision)
+    )
+
+
+async def finish_correction(session: AsyncSession, delivery_id: int, revision: int) -> None:
+    """The delivery is corrected to `revision`: parts that needed no edit show it too."""
+    await session.execute(
+        update(DeliveryPart)
+        .where(DeliveryPart.delivery_id == delivery_id, DeliveryPart.revision < revision)
+        .values(revision=revision)
+    )
+    await set_revision(session, delivery_id, revision)
+
+
+async def mark_part_editing(session: AsyncSession, part: DeliveryPart, revision: int) -> bool:
+    """Note that an edit to `revision` is about to go out; False (and nothing noted) when
+    a later correction superseded that revision already."""
+    latest = select(Issue.revision).where(Issue.id == part.issue_id)
+    if int((await session.execute(latest)).scalar_one()) != revision:
+        return False
+    await session.execute(
+        update(DeliveryPart).where(DeliveryPart.id == part.id).values(editing_revision=revision)
+    )
+    return True
+
+
+async def record_part_edited(
+    session: AsyncSession, part_id: int, *, revision: int, content_hash: str
+) -> None:
+    await session.execute(
+        update(DeliveryPart)
+        .where(DeliveryPart.id == part_id)
+        .values(revision=revision, content_hash=content_hash, editing_revision=None)
+    )
+
+
+async def mark_message_deleted(session: AsyncSession, part_id: int) -> None:
+    """A moderator deleted the part's message: corrections leave it alone from now on."""
+    await session.execute(
+        update(DeliveryPart)
+        .where(DeliveryPart.id == part_id)
+        .values(message_deleted=True, editing_revision=None)
+    )
+
+
+async def fill_missing_digests(
+    session: AsyncSession, issue_id: int, digests: Mapping[str, str]
+) -> None:
+    """Parts posted before digests were kept show the issue's text as it is stored now:
+    record that, before a correction replaces it, so unchanged parts are not edited."""
+    for part_key, digest in digests.items():
+        await session.execute(
+            update(DeliveryPart)
+            .where(
+                DeliveryPart.issue_id == issue_id,
+                DeliveryPart.part_key == part_key,
+                DeliveryPart.content_hash.is_(None),
+            )
+            .values(content_hash=digest)
+        )
+
+
+async def count_to_correct(session: AsyncSession, issue_id: int) -> int:
+    """Channels where a correction of the issue will edit what was posted."""
+    stmt = select(func.count()).where(
+        Delivery.issue_id == issue_id,
+        Delivery.status.in_(
+            (DeliveryStatus.QUEUED, DeliveryStatus.DELIVERING, DeliveryStatus.DONE)
+        ),
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+@dataclass(frozen=True)
+class DeletedPart:
+    """A posted message a moderator deleted, so a correction could not reach it."""
+
+    issue_title: str
+    part_key: str
+    where_id: int  # the channel, or the issue's thread in it
+
+
+async def deleted_parts_for_guild(
+    session: AsyncSession, guild_id: int, *, limit: int = 5
+) -> list[DeletedPart]:
+    stmt = (
+        select(Issue.title, DeliveryPart.part_key, Delivery.channel_id, Delivery.thread_id)
+        .join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+        .join(Issue, Issue.id == Delivery.issue_id)
+        .where(Delivery.guild_id == guild_id, DeliveryPart.message_deleted.is_(True))
+        .order_by(DeliveryPart.id.desc())
+        .limit(limit)
+    )
+    return [
+        DeletedPart(
+            title,
+            key,
+            channel_id if key == "header" or thread_id is None else thread_id,
+        )
+        for title, key, channel_id, thread_id in (await session.execute(stmt)).all()
+    ]
+
+
+async def count_by_status(session: AsyncSession) -> dict[DeliveryStatus, int]:
+    stmt = select(Delivery.status, func.count()).group_by(Delivery.status)
+    counts = {status: 0 for status in DeliveryStatus}
+    counts.update({DeliveryStatus(s): int(n) for s, n in (await session.execute(stmt)).all()})
+    return counts

@@ -62,7 +62,13 @@ async def store_issue(
         existing.document = data.document_json
         existing.content_hash = data.content_hash
         existing.imported_at = utcnow()
+        if existing.status == IssueStatus.PUBLISHED:
+            # A correction: the delivery worker edits what was posted to this revision
+            # (counted in SQL, so two corrections at once get two revisions).
+            existing.revision = Issue.revision + 1
+            existing.corrected_at = existing.imported_at
         await _replace_items(session, existing.id, data.items)
+        await session.refresh(existing, ["revision"])
         await search.index_cjk(session, existing.id)
         return existing, "replaced"
 

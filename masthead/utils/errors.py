@@ -78,4 +78,5 @@ class MastheadTree(app_commands.CommandTree[discord.Client]):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
+        interaction.client.dispatch("app_command_failed", interaction, command)
         await report_error(interaction, error, f"command {command}")

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 BENCHES = [
     ("bench_commands.py", "commands.json", "throughput (commands/s)"),
     ("bench_delivery.py", "delivery.json", "Masthead: issue to 10 servers"),
+    ("bench_corrections.py", "corrections.json", "Masthead: one item corrected in 10 servers"),
     ("bench_search.py", "search.json", "all 14 queries"),
 ]
 

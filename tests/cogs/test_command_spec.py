@@ -1,8 +1,7 @@
 """The registered commands match the command table (docs/commands.md), as Discord stores
 them.
 
-Not yet implemented (later issues), so not listed here: /feedback, /setup feed,
-/issue schedule, /issue status and /issue fetch.
+Not yet implemented (later issues), so not listed here: /feedback.
 """
 
 from __future__ import annotations
@@ -28,8 +27,12 @@ SPEC: dict[str, list[tuple[str, int, bool]]] = {
     "setup review": [("channel", CHANNEL, True)],
     "setup moderators": [("role", ROLE, True)],
     "setup show": [],
+    "setup feed": [("url", STRING, True)],
     "issue import": [("file", ATTACHMENT, True)],
-    "issue publish": [("issue", STRING, True)],
+    "issue publish": [("issue", STRING, True), ("at", STRING, False)],
+    "issue schedule": [],
+    "issue status": [("issue", STRING, False)],
+    "issue fetch": [("url", STRING, True)],
     "tip": [("anonymous", BOOLEAN, False)],
     "mytips": [],
     "review": [],
@@ -85,8 +88,11 @@ async def test_option_limits_and_autocomplete_are_registered(
         for path, options in flatten(fake_discord.commands()).items()
     }
     number = registered["item"]["number"]
-    assert (number["min_value"], number["max_value"]) == (1, 25)
+    assert (number["min_value"], number["max_value"]) == (1, 99)
     assert registered["search"]["query"]["max_length"] == 200
+    assert registered["issue fetch"]["url"]["max_length"] == 2048
+    assert registered["setup feed"]["url"]["max_length"] == 2048
     assert registered["item"]["issue"]["autocomplete"] is True
     assert registered["issue publish"]["issue"]["autocomplete"] is True
+    assert registered["issue status"]["issue"]["autocomplete"] is True
     assert registered["search"]["issue"]["autocomplete"] is True

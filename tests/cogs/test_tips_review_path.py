@@ -53,7 +53,7 @@ async def test_a_tip_from_form_to_changed_decision(
     assert approved.type == 7  # the card itself was edited in the answer
     assert fields(card)["Status"].startswith(f"Approved by <@{world.moderator.id}>")
     assert fields(card)["Note"] == "Great find"
-    assert list(buttons(card)) == ["Change decision"]
+    assert list(buttons(card)) == ["Change decision", "Credit…"]
     dm = await fake.wait_until(lambda: fake.dms(world.reader), "a DM to the tipster")
     assert "approved" in dm[0].content and "Great find" in dm[0].content
 

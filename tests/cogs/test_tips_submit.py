@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -230,3 +231,28 @@ async def test_an_answer_kept_waiting_by_other_submissions_is_deferred_not_lost(
     assert answer.deferred and answer.refused is None
     assert "Your tip **#" in answer.content
     assert len(await stored_tips(masthead)) == 1
+
+
+async def test_suggest_as_tip_on_a_posted_item_takes_its_title_not_its_number(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    await subscribe(fake_discord, world)
+    await import_and_publish(masthead)
+    _, posted = await wait_delivered(fake_discord, world.news, len(sample_parts()) - 1)
+    item = next(m for m in posted if m.embeds[0].get("title", "").startswith("2."))
+    opened = await fake_discord.run_message_command(
+        world.guild, item_thread(fake_discord, world), world.reader, "Suggest as tip", item
+    )
+    assert opened.modal is not None
+    values = {
+        c["custom_id"]: c.get("value", "")
+        for row in opened.modal["components"]
+        for c in ([row["component"]] if "component" in row else row["components"])
+    }
+    assert values["headline"] and not values["headline"].startswith("2.")
+    assert values["headline"][:40] in item.embeds[0]["title"]
+
+
+def item_thread(fake: FakeDiscord, world: World) -> Any:
+    [thread] = fake.threads(world.news)
+    return thread

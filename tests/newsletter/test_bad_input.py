@@ -32,14 +32,22 @@ def test_over_two_megabytes() -> None:
         parse_issue(data)
 
 
-def test_no_numbered_items() -> None:
-    with pytest.raises(IssueFormatError, match="no numbered items found"):
+def test_no_items_says_what_was_found() -> None:
+    with pytest.raises(IssueFormatError) as caught:
         parse_issue("December 2023\nJust some text.\nAnd more text.\n")
+    assert str(caught.value) == (
+        "no items found: found 3 paragraphs, but no numbered items, linked list entries "
+        "or story headings"
+    )
 
 
-def test_no_month() -> None:
-    with pytest.raises(IssueFormatError, match="no month found"):
+def test_no_month_names_the_items_found() -> None:
+    with pytest.raises(IssueFormatError) as caught:
         parse_issue("1. One\n2. Two\nFirst.\nSecond.\n")
+    assert str(caught.value) == (
+        "found 2 items numbered '1.' (a list of titles with their texts below) "
+        "but no date: pass --month"
+    )
 
 
 def test_cut_off_item_list() -> None:

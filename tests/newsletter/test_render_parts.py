@@ -70,10 +70,12 @@ def test_item_part(sample: IssueDocument) -> None:
     embed = part.embeds[0]
     assert part.key == "item:3" and part.kind == "item"
     assert embed["title"] == "3. Xiaomi founder Lei Jun ready to take on Tesla in the EV market"
-    assert embed["footer"]["text"] == "This Month in China · December 2023 · item 3/7"
+    # No "/7": adding an item in a correction must not change every posted item.
+    assert embed["footer"]["text"] == "This Month in China · December 2023 · item 3"
     assert embed["fields"][0]["name"] == "Editor's take"
     assert "I always envisioned" in embed["fields"][0]["value"]
-    assert embed["description"] == sample.items[2].body
+    # The take is shown once, in its field: the posted text stops before its paragraph.
+    assert embed["description"] == sample.items[2].body.rsplit("\n\n", 1)[0]
     assert "url" not in embed
 
 
