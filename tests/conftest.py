@@ -42,6 +42,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     server they are skipped with the reason."""
     kept, left_out = [], []
     for item in items:
+        uses_backend = "backend" in getattr(item, "fixturenames", ())
+        if (
+            ONLY_BACKEND == "postgresql"
+            and not uses_backend
+            and not item.get_closest_marker("postgresql")
+        ):
+            # The PostgreSQL pass runs what touches a database backend; the rest (domain,
+            # emulator, CLI on its own SQLite files) ran in the SQLite pass already.
+            left_out.append(item)
+            continue
         if item.get_closest_marker("postgresql") is None:
             kept.append(item)
             continue

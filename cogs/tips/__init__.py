@@ -7,6 +7,7 @@ the review feature's outbox (cogs/review), which this feature wakes with the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import datetime
@@ -61,6 +62,10 @@ class Tips(commands.Cog):
         self.bot = bot
         self.suggest_menu = app_commands.ContextMenu(name="Suggest as tip", callback=self.suggest)
         self.headlines = tips.HeadlineIndex(bot.settings.newsletter_name)
+        # Submissions are serialized in the database (see tips.submit_tip); within one
+        # process they also queue here, so a burst waits on this lock rather than on
+        # SQLite's busy timeout, which would fail the ones at the back of the queue.
+        self._submitting = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.suggest_menu)
@@ -149,7 +154,7 @@ class Tips(commands.Cog):
             raise UserError("Tips are switched off for this newsletter.")
         latest = await self.bot.published.latest()
         for_month = month_after(latest.month) if latest else utcnow().strftime("%Y-%m")
-        async with self.bot.sessionmaker.begin() as session:
+        async with self._submitting, self.bot.sessionmaker.begin() as session:
             outcome = await tips.submit_tip(
                 session,
                 newsletter=self.bot.settings.newsletter_name,
