@@ -6,6 +6,7 @@ message names the file, so bot.py can print one line and exit 2.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -69,17 +70,23 @@ def preview_text(document: IssueDocument) -> str:
 
 
 def preview(path: str, newsletter: str, *, as_json: bool, month: str | None = None) -> str:
-    document = read_issue(path, newsletter, month)
+    """The issue in a file, or at a URL (a page, or a feed's newest entry)."""
+    if looks_like_url(path):
+        document = asyncio.run(fetch_issues([path], newsletter, month))[path]
+    else:
+        document = read_issue(path, newsletter, month)
     return document.to_json(indent=2) if as_json else preview_text(document)
 
 
-async def fetch_issues(paths: Sequence[str], newsletter: str) -> dict[str, IssueDocument]:
+async def fetch_issues(
+    paths: Sequence[str], newsletter: str, month: str | None = None
+) -> dict[str, IssueDocument]:
     """The issues at the URLs among `paths` (a page, or a feed's newest entry)."""
     fetched: dict[str, IssueDocument] = {}
     for path in paths:
         if looks_like_url(path):
             try:
-                fetched[path] = await fetch_document(path, newsletter=newsletter)
+                fetched[path] = await fetch_document(path, newsletter=newsletter, month=month)
             except FetchError as exc:
                 raise CliError(str(exc)) from None
     return fetched

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import contextlib
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -395,7 +396,7 @@ def main_text(html: str, url: str | None = None) -> str | None:
 
 
 def page_document(
-    fetched: Fetched, *, newsletter: str, filename: str | None = None
+    fetched: Fetched, *, newsletter: str, filename: str | None = None, month: str | None = None
 ) -> IssueDocument:
     """Parse a page (or a text or Markdown file served over HTTP).
 
@@ -405,19 +406,22 @@ def page_document(
     """
     name = filename or file_name(fetched.url)
     text = fetched.text()
+    parse = functools.partial(parse_issue, newsletter=newsletter, filename=name, month=month)
     if not fetched.is_html():
-        return _parsed(fetched.url, lambda: parse_issue(text, newsletter=newsletter, filename=name))
+        return _parsed(fetched.url, lambda: parse(text))
     candidates: list[IssueDocument] = []
     first_error: IssueFormatError | None = None
     try:
-        candidates.append(parse_issue(text, newsletter=newsletter, filename=name))
+        candidates.append(parse(text))
     except IssueFormatError as exc:
         first_error = exc
     if not candidates or candidates[0].warnings:
         extracted = main_text(text, fetched.url)
         if extracted and extracted.strip():
             with contextlib.suppress(IssueFormatError):
-                candidates.append(parse_issue(extracted, newsletter=newsletter, filename=name))
+                candidates.append(
+                    parse_issue(extracted, newsletter=newsletter, filename=name, month=month)
+                )
     if not candidates:
         assert first_error is not None
         raise FetchError(fetched.url, str(first_error))
@@ -437,6 +441,7 @@ async def entry_document(
     newsletter: str,
     session: aiohttp.ClientSession | None = None,
     limits: Limits = LIMITS,
+    month: str | None = None,
 ) -> IssueDocument:
     """The issue an entry carries: its full content, or else the page it links to."""
     where = entry.link or entry.key
@@ -444,7 +449,9 @@ async def entry_document(
     if entry.content:
         content = as_document(entry.content) if entry.content_is_html else entry.content
         return await asyncio.to_thread(
-            _parsed, where, lambda: parse_issue(content, newsletter=newsletter, filename=name)
+            _parsed,
+            where,
+            lambda: parse_issue(content, newsletter=newsletter, filename=name, month=month),
         )
     if entry.link is None:
         raise FetchError(where, "the entry has only a summary and no link to the full text")
@@ -452,7 +459,9 @@ async def entry_document(
     assert fetched is not None  # no conditional headers were sent
     if fetched.is_feed():
         raise FetchError(entry.link, "the entry links to a feed, not to a page")
-    return await asyncio.to_thread(page_document, fetched, newsletter=newsletter, filename=name)
+    return await asyncio.to_thread(
+        page_document, fetched, newsletter=newsletter, filename=name, month=month
+    )
 
 
 def as_document(fragment: str) -> str:
@@ -474,20 +483,23 @@ async def fetch_document(
     newsletter: str,
     session: aiohttp.ClientSession | None = None,
     limits: Limits = LIMITS,
+    month: str | None = None,
 ) -> IssueDocument:
-    """The issue at `url`: a page, or the newest entry of a feed."""
+    """The issue at `url`: a page, or the newest entry of a feed (`month`: as --month)."""
     own = session is None
     client = session or new_session()
     try:
         fetched = await fetch(url, session=client, limits=limits)
         assert fetched is not None  # no conditional headers were sent
         if not fetched.is_feed():
-            return await asyncio.to_thread(page_document, fetched, newsletter=newsletter)
+            return await asyncio.to_thread(
+                page_document, fetched, newsletter=newsletter, month=month
+            )
         feed = await asyncio.to_thread(read_feed, fetched)
         if not feed.entries:
             raise FetchError(url, "the feed has no entries")
         return await entry_document(
-            newest(feed.entries), newsletter=newsletter, session=client, limits=limits
+            newest(feed.entries), newsletter=newsletter, session=client, limits=limits, month=month
         )
     finally:
         if own:

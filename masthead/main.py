@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="Masthead, the newsletter bot.")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="connect to Discord and serve (the default)")
-    preview = commands.add_parser("preview", help="parse an issue file and show it")
-    preview.add_argument("path")
+    preview = commands.add_parser("preview", help="parse an issue file or URL and show it")
+    preview.add_argument("path", metavar="PATH_OR_URL")
     preview.add_argument("--json", action="store_true", help="print the issue document")
     preview.add_argument("--month", type=_month, metavar="YYYY-MM", help=_MONTH_HELP)
     import_ = commands.add_parser("import", help="parse and store issue files or URLs")
@@ -161,7 +161,7 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> None:
             publish_at = parse_publish_time(args.publish_at, settings.timezone)
         except PublishTimeError as exc:
             raise CliError(f"--publish-at: {exc}") from None
-    fetched = await fetch_issues(args.paths, settings.newsletter_name)
+    fetched = await fetch_issues(args.paths, settings.newsletter_name, args.month)
     documents = read_issues(args.paths, settings.newsletter_name, fetched, month=args.month)
     engine = create_engine(settings.database_url)
     try:

@@ -103,3 +103,14 @@ async def test_a_bad_url_is_one_line_and_stores_nothing(
     result = await asyncio.to_thread(run_cli, tmp_path, "import", web_site.url("/july"), url)
     assert_one_line_error(result, reason, url[:100])
     assert await stored(tmp_path) == 0
+
+
+async def test_month_and_preview_work_for_urls(web_site: LocalWeb, tmp_path: Path) -> None:
+    web_site.serve("/july", (ISSUES / "nine-items-2024-07.html").read_bytes())
+    url = web_site.url("/july")
+    code, out, err = await cli(tmp_path, "preview", url, "--month", "2024-08")
+    assert code == 0, err
+    assert "(2024-08)" in out.splitlines()[0]
+    code, out, err = await cli(tmp_path, "import", url, "--month", "2024-08")
+    assert code == 0, err
+    assert out.strip() == f"{url}: 2024-08 created (9 items)"
