@@ -4,7 +4,8 @@ Tip submissions queue on one lock (db/repositories/tips.py), so a burst of them 
 a reader's answer waiting past Discord's 3 s, after which the answer is refused and the
 reader sees "interaction failed" for a tip that was in fact stored. Deferring every
 answer would cost a second request each time; `Deadline` defers only an answer that is
-still not ready after `after` seconds, and then sends it as the deferred response.
+still not ready `after` seconds after the interaction was created, and then sends it as
+the deferred response.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import discord
 
 from masthead.utils.errors import report_error
 
-DEFER_AFTER_SECONDS = 2.0
+# Counted from the interaction's creation (its snowflake), not from when this process got
+# it: under load the gateway event itself can arrive a second late.
+DEFER_AFTER_SECONDS = 1.5
 
 
 class Deadline:
@@ -37,7 +40,8 @@ class Deadline:
         await self._stop_timer()
 
     async def _defer_later(self) -> None:
-        await asyncio.sleep(self.after)
+        waited = (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
+        await asyncio.sleep(max(0.0, self.after - waited))
         async with self._lock:  # taken without a pause once the sleep is over
             if not self.interaction.response.is_done():
                 await self.interaction.response.defer(ephemeral=True, thinking=True)
