@@ -14,7 +14,6 @@ A delivery that is done, of an issue corrected since, is handed to `_corrections
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -31,6 +30,7 @@ from db.models import Delivery, DeliveryPart
 from db.repositories import deliveries, issues
 from db.states import DeliveryStatus, PartStatus
 from masthead.importing import corrected_on, load_document
+from masthead.utils.background import wait_for_wakeup
 from newsletter.corrections import part_digest
 from newsletter.render import Part, render_issue
 
@@ -99,8 +99,7 @@ class DeliveryWorker:
                 await self.run_once()
             except Exception:
                 log.exception("delivery pass failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
+            await wait_for_wakeup(self._wakeup, POLL_SECONDS)
 
     async def run_once(self) -> None:
         async with self.bot.sessionmaker() as session:

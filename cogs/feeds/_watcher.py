@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -30,6 +29,7 @@ from db.repositories import feeds, guilds, issues
 from db.states import FeedEntryStatus
 from db.types import utcnow
 from masthead import fetching
+from masthead.utils.background import wait_for_wakeup
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -86,10 +86,7 @@ class FeedWatcher:
                     await self.send_previews()
                 except Exception:  # the database or a bug: keep the watcher alive
                     log.exception("feed pass failed; trying again shortly")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wakeup.wait(), timeout=min(TICK_SECONDS, self.interval)
-                    )
+                await wait_for_wakeup(self._wakeup, min(TICK_SECONDS, self.interval))
 
     async def poll_due(self, http: aiohttp.ClientSession) -> None:
         now = utcnow()

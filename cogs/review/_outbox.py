@@ -26,6 +26,7 @@ from cogs.review._cards import card_embed, card_view
 from db.models import Tip, TipEvent
 from db.repositories import credits, deliveries, readers, tips
 from db.states import DmStatus, TipStatus
+from masthead.utils.background import wait_for_wakeup
 from masthead.utils.text import month_title, shown
 
 if TYPE_CHECKING:
@@ -72,8 +73,7 @@ class ReviewOutbox:
                 except Exception as exc:  # a bug or the database: keep the worker alive
                     log.exception("review outbox pass failed")
                     self._back_off(exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=POLL_SECONDS)
+            await wait_for_wakeup(self._wakeup, POLL_SECONDS)
 
     def _back_off(self, exc: BaseException) -> None:
         self._failures += 1

@@ -10,7 +10,6 @@ transaction, so a crash or an error in between leaves the schedule waiting, not 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from db.repositories import issues, schedules
 from db.types import utcnow
 from masthead.importing import publish
+from masthead.utils.background import wait_for_wakeup
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -48,8 +48,7 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler pass failed; trying again shortly")
                 pause = POLL_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=pause)
+            await wait_for_wakeup(self._wakeup, pause)
 
     async def run_once(self) -> float:
         """Publish what is due; returns how long to sleep before the next look."""
