@@ -8,6 +8,8 @@ registers its own buttons and menus, and features talk through events
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -21,8 +23,11 @@ from masthead.metrics import Metrics
 from masthead.published_issues import PublishedIssues
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
 from masthead.utils.errors import MastheadTree
+from masthead.utils.modals import submitted_modal
 
 log = logging.getLogger(__name__)
+
+ModalHandler = Callable[[discord.Interaction[Any], re.Match[str]], Awaitable[None]]
 
 EXTENSIONS = (
     "cogs.server_settings",
@@ -72,10 +77,28 @@ class Masthead(commands.AutoShardedBot):
         self.metrics = metrics
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self._modal_routes: list[tuple[re.Pattern[str], ModalHandler]] = []
         self.published = PublishedIssues(sessionmaker, settings.newsletter_name)
         # Search's statements: on SQLite most run in place, not in a session's five hops
         # to aiosqlite's thread (db/query_runner.py).
         self.queries = open_query_runner(sessionmaker)
+
+    def add_modal_route(self, pattern: re.Pattern[str], handler: ModalHandler) -> None:
+        """Send submissions of the modals whose custom id matches `pattern` to `handler`
+        (modals are sent stateless: masthead/utils/modals.py)."""
+        self._modal_routes.append((pattern, handler))
+
+    def remove_modal_route(self, pattern: re.Pattern[str]) -> None:
+        self._modal_routes = [(p, h) for p, h in self._modal_routes if p is not pattern]
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # One router for every feature's modals: a listener per feature would be one
+        # more task for every interaction the bot gets.
+        for pattern, handler in self._modal_routes:
+            match = submitted_modal(interaction, pattern)
+            if match is not None:
+                await handler(interaction, match)
+                return
 
     @classmethod
     def of(cls, interaction: discord.Interaction[Any]) -> Masthead:

@@ -13,12 +13,11 @@ from typing import Any
 
 import discord
 
-from cogs.issues._views import preview_embed
+from cogs.issues._views import preview_embed, store_from_preview
 from db.models import Feed, FeedEntry
 from db.repositories import feeds
 from db.states import FeedEntryStatus
 from masthead.bot import Masthead
-from masthead.importing import publish, store_document
 from masthead.utils.checks import require_editor
 from masthead.utils.components import stateless_view
 from masthead.utils.errors import UserError, reports_errors
@@ -102,20 +101,13 @@ class FeedEntryButton(
             if not raw:
                 raise UserError("This preview was already handled.")
             document = IssueDocument.from_dict(json.loads(raw))
+            changed = False
             if not publishing:
                 outcome = "Discarded; nothing was stored."
             else:
-                issue, stored = await store_document(session, document, replace=True)
-                outcome = {
-                    "created": f"Imported {issue.title}.",
-                    "unchanged": f"{issue.title} was already imported with this text.",
-                    "replaced": f"Replaced the stored text of {issue.title}.",
-                }[stored]
-                queued = await publish(session, issue)
-                outcome += f" Published: queued for {queued} channel(s)."
-        if publishing:
-            bot.dispatch("issues_changed")
-            bot.dispatch("tips_changed")  # tips the issue took up are credited
+                outcome, changed = await store_from_preview(session, document, publish_now=True)
+        if changed:
+            bot.dispatch("issues_changed")  # also credits tips the issue took up
         outcome += f" ({interaction.user.mention})"
         await interaction.response.edit_message(
             embed=preview_embed(document, note=outcome), view=None, allowed_mentions=NO_PINGS

@@ -126,28 +126,39 @@ class ImportButton(
             if is_expired(self.token):
                 raise UserError("This preview has expired: import the file again.")
             document = IssueDocument.from_dict(json.loads(raw))
-            replaced = False
+            changed = False
             if self.action == "cancel":
                 outcome = "Import cancelled; nothing was stored."
             else:
-                issue, stored = await store_document(session, document, replace=True)
-                outcome = {
-                    "created": f"Imported {issue.title}.",
-                    "unchanged": f"{issue.title} was already imported with this text.",
-                    "replaced": f"Replaced the stored text of {issue.title}.",
-                }[stored]
-                replaced = stored == "replaced"
-                if replaced and issue.status == IssueStatus.PUBLISHED:
-                    outcome += " The posted messages that changed are being corrected."
-                if self.action == "publish":
-                    queued = await publish(session, issue)
-                    outcome += f" Published: queued for {queued} channel(s)."
-        if self.action == "publish" or replaced:
+                outcome, changed = await store_from_preview(
+                    session, document, publish_now=self.action == "publish"
+                )
+        if changed:
             # Readers' commands serve the new text at once; the delivery worker corrects.
             bot.dispatch("issues_changed")
         await interaction.response.edit_message(
             embed=preview_embed(document, note=outcome), view=None
         )
+
+
+async def store_from_preview(
+    session: AsyncSession, document: IssueDocument, *, publish_now: bool
+) -> tuple[str, bool]:
+    """Store a previewed document (replacing a changed month), publish it if asked; the
+    line that says what happened, and whether readers' answers and posts must follow."""
+    issue, stored = await store_document(session, document, replace=True)
+    outcome = {
+        "created": f"Imported {issue.title}.",
+        "unchanged": f"{issue.title} was already imported with this text.",
+        "replaced": f"Replaced the stored text of {issue.title}.",
+    }[stored]
+    replaced = stored == "replaced"
+    if replaced and issue.status == IssueStatus.PUBLISHED:
+        outcome += " The posted messages that changed are being corrected."
+    if publish_now:
+        queued = await publish(session, issue)
+        outcome += f" Published: queued for {queued} channel(s)."
+    return outcome, publish_now or replaced
 
 
 def import_buttons(token: int) -> discord.ui.View:

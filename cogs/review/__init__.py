@@ -9,6 +9,7 @@ the bot does and wakes on the `tips_changed` event.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from typing import TYPE_CHECKING, Literal
 
@@ -36,7 +37,7 @@ from masthead.tips_export import write_tips
 from masthead.utils.background import BackgroundTask
 from masthead.utils.checks import is_editor
 from masthead.utils.errors import UserError, report_error
-from masthead.utils.modals import submitted_modal, submitted_values
+from masthead.utils.modals import submitted_values
 from newsletter.tips import clean_text
 
 if TYPE_CHECKING:
@@ -55,9 +56,11 @@ class Review(commands.Cog):
         self.task = BackgroundTask("review-outbox", self.outbox.run)
 
     async def cog_load(self) -> None:
+        self.bot.add_modal_route(DECISION_FORM, self.on_decision_form)
         self.task.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_modal_route(DECISION_FORM)
         await self.task.stop()
 
     @commands.Cog.listener()
@@ -136,11 +139,9 @@ class Review(commands.Cog):
         finally:
             spool.close()
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[Masthead]) -> None:
-        match = submitted_modal(interaction, DECISION_FORM)
-        if match is None:
-            return
+    async def on_decision_form(
+        self, interaction: discord.Interaction[Masthead], match: re.Match[str]
+    ) -> None:
         try:
             await self._decide(
                 interaction,

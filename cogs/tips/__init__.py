@@ -8,6 +8,7 @@ the review feature's outbox (cogs/review), which this feature wakes with the
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from datetime import datetime
@@ -37,7 +38,7 @@ from db.types import utcnow
 from masthead.utils.checks import require_guild
 from masthead.utils.deadline import Deadline
 from masthead.utils.errors import UserError
-from masthead.utils.modals import send_stateless_modal, submitted_modal, submitted_values
+from masthead.utils.modals import send_stateless_modal, submitted_values
 from masthead.utils.text import month_title, shown
 from newsletter.tips import (
     TipDraft,
@@ -69,12 +70,14 @@ class Tips(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.suggest_menu)
+        self.bot.add_modal_route(FORM, self.on_tip_form)
         async with self.bot.sessionmaker.begin() as session:
             purged = await purge_expired_drafts(session)
         if purged:
             log.info("dropped %d expired tip drafts", purged)
 
     async def cog_unload(self) -> None:
+        self.bot.remove_modal_route(FORM)
         self.bot.tree.remove_command(self.suggest_menu.name, type=self.suggest_menu.type)
 
     @app_commands.command(name="tip")
@@ -112,11 +115,9 @@ class Tips(commands.Cog):
             embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
         )
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[Masthead]) -> None:
-        match = submitted_modal(interaction, FORM)
-        if match is None:
-            return
+    async def on_tip_form(
+        self, interaction: discord.Interaction[Masthead], match: re.Match[str]
+    ) -> None:
         async with Deadline(interaction) as deadline:
             try:
                 await self._submit(interaction, deadline, anonymous=match["anonymous"] == "1")
@@ -223,16 +224,10 @@ class Tips(commands.Cog):
         return message
 
 
-_canonical_links: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=10_000)
 def _canonical(url: str) -> str:
     """Published items' links, canonicalized once each."""
-    if url not in _canonical_links:
-        if len(_canonical_links) > 10_000:
-            _canonical_links.clear()
-        _canonical_links[url] = canonical_link(url)
-    return _canonical_links[url]
+    return canonical_link(url)
 
 
 def _rate_limited(limit: int, retry_at: datetime) -> str:
