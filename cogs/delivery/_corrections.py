@@ -161,7 +161,11 @@ class Corrections:
             landed = record.editing_revision is not None and await self._shows(message, part)
             if not landed:
                 embeds = [discord.Embed.from_dict(e) for e in part.embeds]
-                kwargs: dict[str, Any] = {"embeds": embeds}
+                # An edit without content carries no default allowed_mentions: set it.
+                kwargs: dict[str, Any] = {
+                    "embeds": embeds,
+                    "allowed_mentions": discord.AllowedMentions.none(),
+                }
                 if set_view:
                     kwargs["view"] = view
                 await self.worker._pacer.wait()

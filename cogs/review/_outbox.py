@@ -132,8 +132,11 @@ class ReviewOutbox:
             try:
                 where = used[tip.id]
                 used_in = f"{where[0].title}, item {where[1]}" if where else None
+                # An edit without content carries no default allowed_mentions: set it.
                 await card.edit(
-                    embed=card_embed(tip, votes[tip.id], used_in=used_in), view=card_view(tip)
+                    embed=card_embed(tip, votes[tip.id], used_in=used_in),
+                    view=card_view(tip),
+                    allowed_mentions=discord.AllowedMentions.none(),
                 )
             except discord.NotFound:
                 # A moderator deleted the card: a pending tip gets a new one.

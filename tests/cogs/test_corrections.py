@@ -159,6 +159,8 @@ async def test_a_correction_edits_what_changed_and_posts_the_added_item_last(
             if message not in (item3,):
                 assert edits(fake_discord, message) == 0, message.embeds[0]["title"]
     assert fake_discord.requests_to("DELETE", EDIT, since=since) == []
+    for edit in fake_discord.requests_to("PATCH", EDIT, since=since):
+        assert edit.body["allowed_mentions"] == {"parse": []}
 
 
 async def test_reimporting_the_same_text_touches_nothing(

@@ -171,6 +171,9 @@ async def test_a_duplicate_link_votes_for_the_original_across_servers(
     assert "already suggested" in again.content and "2 votes" in again.content
     assert len(await stored_tips(masthead)) == 1
     await fake_discord.wait_until(lambda: fields(card)["Votes"] == "2", "the card to count 2")
+    # The outbox's edit, outside any interaction, still says it pings no one.
+    [edit] = fake_discord.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
+    assert edit.body["allowed_mentions"] == {"parse": []}
 
 
 async def test_a_near_identical_headline_is_a_duplicate_and_the_author_is_not_a_voter(
