@@ -10,8 +10,11 @@ Latency is the emulator's own measure (INTERACTION_CREATE sent to callback recei
 one user at a time. Throughput is answered commands per second with --users readers
 firing commands back to back. Rounds alternate bot and baseline after a warm-up.
 
+/item counts its lookups (masthead/lookup_counts.py) as it always does: the run checks
+that every /item it sent was counted and written, and holds /item alone to ITEM_TARGET.
+
 Usage: python bench/bench_commands.py [--quick] [--rounds N] [--samples N] [--users N]
-       [--database-url URL]
+       [--database-url URL] [--no-lookup-counts]
 Writes bench/out/commands.json and prints a table.
 """
 
@@ -23,6 +26,7 @@ import gc
 import logging
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +35,17 @@ from typing import Any
 import discord
 from _common import percentile, print_table, ratio, verdict, write_report
 from baseline_bot import PING_EMBED, BaselineBot
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
+from db.models import ItemLookup
 from fakediscord import Channel, FakeDiscord, Guild, User
 from fakediscord.process import InProcessBot
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
+from masthead.lookup_counts import LookupCounts
 from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings
 from newsletter.parse import parse_issue
@@ -46,6 +53,7 @@ from newsletter.parse import parse_issue
 SAMPLE = SAMPLE_ISSUE
 P50_TARGET = 1.3  # Masthead p50 at most 1.3x the bare bot's
 THROUGHPUT_TARGET = 0.75  # Masthead throughput at least 0.75x the bare bot's
+ITEM_TARGET = 1.1  # /item p50 (lookup counting on) at most 1.1x the bare bot's (issue 10)
 SHARDS = 2
 MASTHEAD_SHARD, BASELINE_SHARD = 0, 1
 
@@ -56,6 +64,8 @@ COMMANDS: dict[str, Command] = {
     "/search": ("search", {"query": "DRAM"}),
 }
 PING: Command = ("ping", {})
+# Commands answered, by name: what the lookup counters must have written.
+sent: Counter[str] = Counter()
 
 
 @dataclass
@@ -91,7 +101,22 @@ def server_for_shard(fake: FakeDiscord, shard: int, users: int, name: str) -> Se
     return Server(guild, channel, readers)
 
 
-async def start_masthead(fake: FakeDiscord, database_url: str) -> tuple[InProcessBot, AsyncEngine]:
+class Uncounted(LookupCounts):
+    """--no-lookup-counts: the same bot with counting switched off, to compare."""
+
+    def item_opened(self, issue_id: int, number: int) -> None:
+        pass
+
+    def full_text_opened(self, issue_id: int, number: int) -> None:
+        pass
+
+    def search_missed(self, query: str) -> None:
+        pass
+
+
+async def start_masthead(
+    fake: FakeDiscord, database_url: str, *, counting: bool = True
+) -> tuple[InProcessBot, AsyncEngine]:
     engine = create_engine(database_url)
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
@@ -108,8 +133,11 @@ async def start_masthead(fake: FakeDiscord, database_url: str) -> tuple[InProces
         issue, _ = await store_document(session, document)
         await publish(session, issue)
     runner = InProcessBot(fake)
+    bot = Masthead(settings=settings, sessionmaker=sessionmaker)
+    if not counting:
+        bot.lookups = Uncounted(sessionmaker, settings.newsletter_name)
     await runner.start(
-        Masthead(settings=settings, sessionmaker=sessionmaker),
+        bot,
         commands=[name for name, _ in COMMANDS.values()],
     )
     return runner, engine
@@ -146,6 +174,7 @@ async def invoke(
         raise RuntimeError(f"/{name} was not answered properly: {result!r} {embeds}")
     if name == "ping" and embeds[0]["title"] != PING_EMBED["title"]:
         raise RuntimeError(f"/ping answered {embeds}")
+    sent[name] += 1
     prefix = f"/interactions/{result.interaction.id}/"
     emulator = next(r.duration for r in reversed(fake.requests) if r.path.startswith(prefix))
     return result.latency * 1000, emulator * 1000
@@ -194,7 +223,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             mine = server_for_shard(fake, MASTHEAD_SHARD, args.users, "Readers")
             base = server_for_shard(fake, BASELINE_SHARD, args.users, "Baseline")
             url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}"
-            runner, engine = await start_masthead(fake, url)
+            runner, engine = await start_masthead(fake, url, counting=args.lookup_counts)
             runners.append(runner)
             engines.append(engine)
             runners.append(await start_baseline(fake, base))
@@ -216,13 +245,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 settle()
                 baseline.throughput.append(await throughput(fake, base, [PING], args.per_user))
             await stop_all(runners, engines)  # before the database file goes
+            counted = await item_opens_written(url)
     finally:
         await stop_all(runners, engines)
         await fake.stop()
     violations = [str(v) for v in fake.unexpected_violations()]
     if violations:
         raise RuntimeError(f"the emulator refused requests: {violations[:5]}")
-    return summarize(bot, baseline)
+    if counted != (sent["item"] if args.lookup_counts else 0):
+        raise RuntimeError(f"{sent['item']} /item answered but {counted} opens written")
+    report = summarize(bot, baseline)
+    report["rows"].append({"case": "/item opens counted and written", "p50": counted})
+    return report
+
+
+async def item_opens_written(url: str) -> int:
+    """The /item opens in the database once the bot has closed (its last batch written)."""
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return int(await session.scalar(select(func.sum(ItemLookup.item_opens))) or 0)
+    finally:
+        await engine.dispose()
 
 
 def summarize(bot: Samples, baseline: Samples) -> dict[str, Any]:
@@ -282,6 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-user", type=int, help="commands per reader per round")
     parser.add_argument("--warmup", type=int, help="untimed commands of each kind first")
     parser.add_argument(
+        "--no-lookup-counts",
+        dest="lookup_counts",
+        action="store_false",
+        help="switch off /item's lookup counting (on in the real bot), to compare",
+    )
+    parser.add_argument(
         "--database-url",
         help="an empty database for Masthead (e.g. PostgreSQL); default: a temporary SQLite file",
     )
@@ -316,15 +366,26 @@ def main(argv: list[str] | None = None) -> int:
     p50_ratio = by_case["all three latency (ms)"]["ratio"]
     tp_ratio = by_case["throughput (commands/s)"]["ratio"]
     p50_met, tp_met = p50_ratio <= P50_TARGET, tp_ratio >= THROUGHPUT_TARGET
+    item_ratio = by_case["/item latency (ms)"]["ratio"]
+    item_met = item_ratio <= ITEM_TARGET
     print(f"target: p50 ratio <= {P50_TARGET}: {verdict(p50_met)} ({p50_ratio:.2f}x)")
     print(f"target: throughput ratio >= {THROUGHPUT_TARGET}: {verdict(tp_met)} ({tp_ratio:.2f}x)")
+    counting = "on" if args.lookup_counts else "OFF"
+    print(
+        f"target: /item p50 ratio (lookup counting {counting}) <= {ITEM_TARGET}: "
+        f"{verdict(item_met)} ({item_ratio:.2f}x)"
+    )
     write_report(
         "commands",
         {
             "quick": args.quick,
             "settings": {k: v for k, v in vars(args).items() if k != "quick"},
-            "targets": {"p50_ratio_max": P50_TARGET, "throughput_ratio_min": THROUGHPUT_TARGET},
-            "targets_met": {"p50": p50_met, "throughput": tp_met},
+            "targets": {
+                "p50_ratio_max": P50_TARGET,
+                "throughput_ratio_min": THROUGHPUT_TARGET,
+                "item_p50_ratio_max": ITEM_TARGET,
+            },
+            "targets_met": {"p50": p50_met, "throughput": tp_met, "item_p50": item_met},
             **report,
         },
     )

@@ -13,7 +13,7 @@ from discord.ext import commands
 from db.repositories import deliveries, feeds, guilds, issues, tips
 from db.states import FeedEntryStatus
 from db.types import utcnow
-from masthead.fetching import FetchError, check_url, fetch_feed
+from masthead.fetching import FetchError, check_url, fetch_feed, limits_for
 from masthead.utils.checks import require_editor, require_guild, require_moderator
 from masthead.utils.errors import UserError
 from newsletter.corrections import describe_part
@@ -148,7 +148,7 @@ class Setup(commands.GroupCog, group_name="setup"):
             raise UserError(str(exc)) from None
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            found = await fetch_feed(url)
+            found = await fetch_feed(url, limits=limits_for(self.bot.settings.fetch_allow_private))
         except FetchError as exc:
             raise UserError(str(exc)) from None
         assert found is not None  # no conditional headers were sent

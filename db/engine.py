@@ -11,12 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Opening a PostgreSQL connection gives up after this: a command waiting on a database
+# that does not answer must still say so within Discord's 3 seconds.
+CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """Create the engine; for SQLite, make the folder and turn on WAL and foreign keys."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
+        if url.get_driver_name() == "asyncpg":
+            connect_args = {"timeout": CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+            kwargs["connect_args"] = connect_args
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
     database = url.database

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -165,12 +166,19 @@ class DeliveryPart(Base):
     message_deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
+# A card showing an older revision than its tip has: the condition of a partial index,
+# which a query uses only when its WHERE contains the same terms.
+STALE_CARD = "review_message_id IS NOT NULL AND card_posted_revision < card_revision"
+
+
 class Tip(Base):
     """A reader's news tip. `version` counts decisions: a decision names the version it
     saw, so of two moderators deciding at once the second changes nothing.
 
     The review card is an outbox: `card_revision` goes up whenever what the card shows
     changes, `card_posted_revision` is what the card in Discord shows (0: no card yet).
+    `card_sending_*` say where and since when a card is being posted: set, a crash may
+    have left a card there that was never recorded, which is looked for before another.
     """
 
     __tablename__ = "tips"
@@ -179,7 +187,22 @@ class Tip(Base):
         Index("ix_tips_guild_status", "guild_id", "status"),
         Index("ix_tips_user_created", "user_id", "created_at"),
         Index("ix_tips_canonical_link", "newsletter", "canonical_link"),
-        Index("ix_tips_card", "card_posted_revision", "card_revision"),
+        # The review outbox's two questions, asked after every tip: partial indexes, so
+        # neither reads the tips that never get a card or whose card is up to date.
+        Index(
+            "ix_tips_pending_card",
+            "guild_id",
+            "status",
+            "review_channel_id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_tips_stale_card",
+            "id",
+            sqlite_where=text(STALE_CARD),
+            postgresql_where=text(STALE_CARD),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -202,8 +225,10 @@ class Tip(Base):
     review_message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     card_revision: Mapped[int] = mapped_column(Integer, default=1)
     card_posted_revision: Mapped[int] = mapped_column(Integer, default=0)
-    # Where a used tip went: an issue and an item's number (items are rewritten when an
-    # issue is corrected, so their row ids do not last).
+    card_sending_channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
+    card_sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Where a used tip went: an issue and an item's number (a correction that removes the
+    # item deletes its row, and the credit still names what was published).
     used_issue_id: Mapped[int | None] = mapped_column(
         ForeignKey("issues.id", ondelete="SET NULL"), nullable=True
     )
@@ -230,7 +255,8 @@ class TipEvent(Base):
     """The audit trail: who did what to a tip, when, and why.
 
     A decision is also a DM to the tipster, sent by a worker: `dm_status` is its outbox
-    state, so a crash neither loses nor repeats it.
+    state, so a crash neither loses nor repeats it (`dm_sending_at`: when sending began;
+    a crash after it may have sent the DM, which is looked for in the DM channel first).
     """
 
     __tablename__ = "tip_events"
@@ -246,6 +272,7 @@ class TipEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     dm_status: Mapped[DmStatus] = mapped_column(state_column(DmStatus), default=DmStatus.NONE)
+    dm_sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -380,3 +407,52 @@ class Schedule(Base):
     queued: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ItemLookup(Base):
+    """How often readers opened an item with /item and its Full text button. Processes
+    add their counted batches to these totals; no reader ids are kept."""
+
+    __tablename__ = "item_lookups"
+
+    # The item's number, not its row id: a correction rewrites an issue's items.
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_opens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    full_text_opens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MissedSearch(Base):
+    """A normalized /search query that found nothing, counted per newsletter and hour."""
+
+    __tablename__ = "missed_searches"
+
+    newsletter: Mapped[str] = mapped_column(String(80), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RateLease(Base):
+    """One process's lease of the bot token's global rate limit (requests per second),
+    renewed every second while the process lives (db/repositories/rate_leases.py)."""
+
+    __tablename__ = "rate_leases"
+    __table_args__ = (
+        CheckConstraint("wanted >= 0", name="wanted"),
+        CheckConstraint("granted >= 0", name="granted"),
+        CheckConstraint("held >= 0", name="held"),
+    )
+
+    holder: Mapped[str] = mapped_column(String(100), primary_key=True)
+    wanted: Mapped[float] = mapped_column(Float)
+    granted: Mapped[int] = mapped_column(Integer)
+    # A grant just lowered still counts at its old rate until held_until: the holder sent
+    # at that rate within the last second.
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Until when Discord asked the whole token to wait (a global 429's retry_after).
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

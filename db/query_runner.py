@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,11 @@ class PostgresQueryRunner:
 
     def __init__(self, url: URL) -> None:
         self._engine = create_async_engine(
-            url, isolation_level="AUTOCOMMIT", pool_size=READ_POOL_SIZE, max_overflow=0
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=READ_POOL_SIZE,
+            max_overflow=0,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
         )
 
     async def rows(self, sql: str, params: Mapping[str, object]) -> list[Row]:

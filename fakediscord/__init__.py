@@ -1,7 +1,7 @@
 """A local Discord (REST v10 + gateway) that the unmodified discord.py connects to."""
 
 from .client import DEFAULT_TOKEN, FakeDiscord
-from .faults import Fault
+from .faults import Fault, Storm
 from .invoke import File
 from .models import Attachment, Channel, ChannelType, Guild, Member, Message, Role, User
 from .process import BotProcess, InProcessBot
@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "RequestRecord",
     "Role",
+    "Storm",
     "User",
     "Violation",
 ]

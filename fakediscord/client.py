@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import permissions as perms
-from .faults import Fault, FaultKind
+from .faults import Fault, FaultKind, Storm, StormKind
 from .gateway import Gateway
 from .interactions import (
     APPLICATION_COMMAND,
@@ -528,7 +528,37 @@ class FakeDiscord:
         """Delay matching responses by ``seconds`` (``times=None``: until cleared)."""
         return self.emulator.faults.add(Fault("delay", method, route, times, delay=seconds))
 
+    def storm(
+        self,
+        probability: float,
+        *,
+        seed: int,
+        kind: StormKind = "429",
+        method: str | None = None,
+        route: str | None = None,
+        retry_after: float = 0.1,
+        statuses: tuple[int, ...] = (500, 502, 503, 504),
+        spare_interactions: bool = True,
+    ) -> Storm:
+        """Until cleared, fail each matching request with ``probability`` (seeded): a 429
+        (``kind="429"`` or ``"global_429"``) with ``retry_after``, or (``"5xx"``) one of
+        ``statuses``. ``storm.seen`` and ``storm.fired`` count what it matched and failed;
+        ``storm.struck`` lists the failed requests (method, path, time answered)."""
+        return self.emulator.faults.add_storm(
+            Storm(
+                probability,
+                kind,
+                seed,
+                method,
+                route,
+                retry_after=retry_after,
+                statuses=statuses,
+                spare_interactions=spare_interactions,
+            )
+        )
+
     def clear_faults(self) -> None:
+        """Remove every fault and storm."""
         self.emulator.faults.clear()
 
     def enable_rate_limits(

@@ -128,6 +128,12 @@ class BotProcess:
         """SIGTERM, then SIGKILL if it has not exited after ``grace`` seconds."""
         await self._signal(signal.SIGTERM, grace)
 
+    async def close(self) -> None:
+        """Kill the process if it still runs and remove its log, which is only needed to
+        explain a failure while the test runs."""
+        await self.kill()
+        self.log_path.unlink(missing_ok=True)
+
     async def restart(self, fake: FakeDiscord | None = None) -> BotProcess:
         await self.kill()
         return await self.start(fake)

@@ -55,7 +55,8 @@ async def bot_process(
     fake_discord: FakeDiscord,
 ) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
     """``proc = await bot_process(argv=("bot.py",), env={...}, commands=(...))``: started
-    and connected; killed at teardown. DISCORD_* variables point at ``fake_discord``."""
+    and connected; killed (and its log removed) at teardown. DISCORD_* variables point at
+    ``fake_discord``."""
     procs: list[BotProcess] = []
 
     async def spawn(
@@ -73,4 +74,4 @@ async def bot_process(
 
     yield spawn
     for proc in procs:
-        await proc.kill()
+        await proc.close()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.query_runner import open_query_runner
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
+from masthead.lookup_counts import LookupCounts
 from masthead.metrics import Metrics
 from masthead.published_issues import PublishedIssues
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
@@ -38,6 +39,7 @@ EXTENSIONS = (
     "cogs.review",
     "cogs.schedules",
     "cogs.feeds",
+    "cogs.feedback",
     "cogs.health",
 )
 
@@ -79,6 +81,8 @@ class Masthead(commands.AutoShardedBot):
         self.sessionmaker = sessionmaker
         self._modal_routes: list[tuple[re.Pattern[str], ModalHandler]] = []
         self.published = PublishedIssues(sessionmaker, settings.newsletter_name)
+        # /item and Full text opens, empty searches: counted here, written in batches.
+        self.lookups = LookupCounts(sessionmaker, settings.newsletter_name)
         # Search's statements: on SQLite most run in place, not in a session's five hops
         # to aiosqlite's thread (db/query_runner.py).
         self.queries = open_query_runner(sessionmaker)

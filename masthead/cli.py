@@ -18,13 +18,14 @@ from db.models import Issue
 from db.repositories import deliveries, schedules
 from db.repositories.issues import IssueConflictError
 from db.states import IssueStatus
-from masthead.fetching import FetchError, fetch_document, looks_like_url
+from masthead.fetching import FetchError, fetch_document, limits_for, looks_like_url
 from masthead.importing import pending_changes, publish, store_document
 from masthead.publish_time import local_text
 from newsletter.decode import MAX_BYTES
 from newsletter.document import IssueDocument
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
+from newsletter.preview_page import issue_page
 
 
 class CliError(Exception):
@@ -69,24 +70,50 @@ def preview_text(document: IssueDocument) -> str:
     return "\n".join(lines)
 
 
-def preview(path: str, newsletter: str, *, as_json: bool, month: str | None = None) -> str:
-    """The issue in a file, or at a URL (a page, or a feed's newest entry)."""
+def preview(
+    path: str,
+    newsletter: str,
+    *,
+    as_json: bool,
+    month: str | None = None,
+    html: str | None = None,
+    allow_private: bool = False,
+) -> str:
+    """The issue in a file, or at a URL (a page, or a feed's newest entry); with `html`,
+    its page as posted is written to that file instead."""
     if looks_like_url(path):
-        document = asyncio.run(fetch_issues([path], newsletter, month))[path]
+        fetched = fetch_issues([path], newsletter, month, allow_private=allow_private)
+        document = asyncio.run(fetched)[path]
     else:
         document = read_issue(path, newsletter, month)
+    if html is not None:
+        return write_page(document, html)
     return document.to_json(indent=2) if as_json else preview_text(document)
 
 
+def write_page(document: IssueDocument, output: str) -> str:
+    page = issue_page(document)
+    try:
+        Path(output).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{output}: cannot write the file ({exc.strerror})") from None
+    warned = f", {len(document.warnings)} warning(s)" if document.warnings else ""
+    return f"{output}: {document.title} as it will be posted ({len(document.items)} items{warned})"
+
+
 async def fetch_issues(
-    paths: Sequence[str], newsletter: str, month: str | None = None
+    paths: Sequence[str], newsletter: str, month: str | None = None, *, allow_private: bool = False
 ) -> dict[str, IssueDocument]:
-    """The issues at the URLs among `paths` (a page, or a feed's newest entry)."""
+    """The issues at the URLs among `paths` (a page, or a feed's newest entry);
+    `allow_private`: the FETCH_ALLOW_PRIVATE setting."""
+    limits = limits_for(allow_private)
     fetched: dict[str, IssueDocument] = {}
     for path in paths:
         if looks_like_url(path):
             try:
-                fetched[path] = await fetch_document(path, newsletter=newsletter, month=month)
+                fetched[path] = await fetch_document(
+                    path, newsletter=newsletter, month=month, limits=limits
+                )
             except FetchError as exc:
                 raise CliError(str(exc)) from None
     return fetched

@@ -3,6 +3,9 @@
 - `fetch` gets one URL: http and https only, at most 2 MB (reading stops past it), 15 s
   in all, at most 5 redirects (each one checked like the first URL), conditional GET
   (ETag / Last-Modified in, `None` out for a 304).
+- Only public addresses are fetched from, the first URL's and each redirect's alike
+  (masthead/fetch_guard.py), unless `Limits.allow_private` (the FETCH_ALLOW_PRIVATE
+  setting, for tests and a sandbox on one's own machine).
 - A feed (RSS or Atom, read with feedparser) is a list of entries; an entry's document is
   its full content, or the page it links to when the feed carries only a summary.
 - A page's document is its HTML, or its main text as trafilatura extracts it when that
@@ -18,8 +21,8 @@ import calendar
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -31,6 +34,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 from w3lib.encoding import html_to_unicode
 
+from masthead.fetch_guard import AddressRefused, GuardedResolver, check_host
 from newsletter.decode import MAX_BYTES
 from newsletter.document import IssueDocument
 from newsletter.errors import IssueFormatError
@@ -72,9 +76,17 @@ class Limits:
     max_bytes: int = MAX_BYTES
     timeout: float = 15.0  # seconds for the whole fetch: redirects and body included
     max_redirects: int = 5
+    # Loopback, private and other non-public addresses too: off, as a URL a moderator
+    # types must not reach into the bot's own network.
+    allow_private: bool = False
 
 
 LIMITS = Limits()
+
+
+def limits_for(allow_private: bool) -> Limits:
+    """The usual limits, with private addresses allowed as the setting says."""
+    return replace(LIMITS, allow_private=allow_private)
 
 
 @dataclass(frozen=True)
@@ -178,7 +190,7 @@ async def fetch(
     """GET `url` within `limits`; None when the server says it has not changed (304)."""
     url = check_url(url)
     own = session is None
-    client = session or new_session()
+    client = session or new_session(limits)
     try:
         async with asyncio.timeout(limits.timeout):
             return await _follow(client, url, etag, last_modified, limits)
@@ -198,10 +210,14 @@ async def fetch(
             await client.close()
 
 
-def new_session() -> aiohttp.ClientSession:
+def new_session(limits: Limits = LIMITS) -> aiohttp.ClientSession:
+    """The session to fetch with under `limits`: its resolver refuses non-public
+    addresses unless they are allowed."""
+    connector = None if limits.allow_private else aiohttp.TCPConnector(resolver=GuardedResolver())
     # Limits are enforced around the whole fetch (asyncio.timeout); aiohttp's own total
     # timeout of 5 minutes would only get in the way of a test's shorter limit.
     return aiohttp.ClientSession(
+        connector=connector,
         timeout=aiohttp.ClientTimeout(total=None),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
     )
@@ -224,7 +240,7 @@ async def _follow(
     for _ in range(limits.max_redirects + 1):
         # Redirects are followed here, not by aiohttp, so each target is checked (no
         # file: or ftp: behind an http link) and a loop is named as one.
-        async with session.get(current, headers=headers, allow_redirects=False) as response:
+        async with _get(session, url, current, headers, limits) as response:
             if response.status in REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
@@ -254,6 +270,25 @@ async def _follow(
                 last_modified=response.headers.get("Last-Modified"),
             )
     raise FetchError(url, f"more than {limits.max_redirects} redirects")
+
+
+@contextlib.asynccontextmanager
+async def _get(
+    session: aiohttp.ClientSession,
+    url: str,
+    current: str,
+    headers: dict[str, str],
+    limits: Limits,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """GET one hop, refused (not transient) when its host is not public."""
+    hop = "" if current == url else f"redirected to {shown_url(current)}, where "
+    try:
+        if not limits.allow_private:
+            check_host(urlsplit(current).hostname or "")
+        async with session.get(current, headers=headers, allow_redirects=False) as response:
+            yield response
+    except AddressRefused as exc:
+        raise FetchError(url, f"refused: {hop}{exc}") from None
 
 
 async def _read_limited(response: aiohttp.ClientResponse, url: str, limit: int) -> bytes:
@@ -487,7 +522,7 @@ async def fetch_document(
 ) -> IssueDocument:
     """The issue at `url`: a page, or the newest entry of a feed (`month`: as --month)."""
     own = session is None
-    client = session or new_session()
+    client = session or new_session(limits)
     try:
         fetched = await fetch(url, session=client, limits=limits)
         assert fetched is not None  # no conditional headers were sent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,11 +88,15 @@ def load_document(issue: Issue) -> IssueDocument:
     return IssueDocument.from_dict(json.loads(issue.document))
 
 
-def corrected_on(issue: Issue) -> date | None:
-    """The day of the issue's latest correction (UTC), which its header shows."""
-    return issue.corrected_at.date() if issue.corrected_at is not None else None
+def corrected_on(issue: Issue, zone: tzinfo = UTC) -> date | None:
+    """The day of the issue's latest correction, which its header shows: in `zone`, the
+    TIMEZONE setting, so that it is the editors' own date."""
+    if issue.corrected_at is None:
+        return None
+    return issue.corrected_at.astimezone(zone).date()
 
 
-def render_stored(issue: Issue) -> list[Part]:
-    """The messages the stored text of an issue is posted as."""
-    return render_issue(load_document(issue), corrected_on=corrected_on(issue))
+def render_stored(issue: Issue, zone: tzinfo = UTC) -> list[Part]:
+    """The messages the stored text of an issue is posted as (corrected on a day in
+    `zone`)."""
+    return render_issue(load_document(issue), corrected_on=corrected_on(issue, zone))

@@ -18,6 +18,7 @@ from db.states import TipStatus
 from masthead.cli import CliError, fetch_issues, import_issues, preview, read_issues
 from masthead.database import check_and_migrate
 from masthead.delivery_status import NoSuchIssue, status_report
+from masthead.feedback_report import json_report, load_feedback, terminal_report
 from masthead.logs import setup_logging
 from masthead.publish_time import EXAMPLE, PublishTimeError, parse_publish_time
 from masthead.samples import SAMPLE_ISSUE
@@ -34,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="connect to Discord and serve (the default)")
     preview = commands.add_parser("preview", help="parse an issue file or URL and show it")
     preview.add_argument("path", metavar="PATH_OR_URL")
-    preview.add_argument("--json", action="store_true", help="print the issue document")
+    shown = preview.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the issue document")
+    shown.add_argument(
+        "--html", metavar="FILE", help="write the issue as it will be posted, as a web page"
+    )
     preview.add_argument("--month", type=_month, metavar="YYYY-MM", help=_MONTH_HELP)
     import_ = commands.add_parser("import", help="parse and store issue files or URLs")
     import_.add_argument(
@@ -75,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--month", type=_month, metavar="YYYY-MM", help="default: the latest published issue"
     )
+    feedback = commands.add_parser(
+        "feedback", help="votes, opens and empty searches for an issue (as /feedback)"
+    )
+    feedback.add_argument(
+        "--month", type=_month, metavar="YYYY-MM", help="default: the latest published issue"
+    )
+    feedback.add_argument("--json", action="store_true", help="print the report as JSON")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -89,10 +101,13 @@ def _date(text: str) -> datetime:
 
 
 def _month(text: str) -> str:
+    """A month as stored, YYYY-MM (strptime alone would take 2024-1 and 0999-01)."""
     try:
-        datetime.strptime(text, "%Y-%m")
+        parsed = datetime.strptime(text, "%Y-%m")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a month like 2024-01") from None
+        parsed = None
+    if parsed is None or parsed.strftime("%Y-%m") != text:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a month like 2024-01")
     return text
 
 
@@ -108,6 +123,18 @@ async def show_status(settings: Settings, month: str | None) -> None:
     finally:
         await engine.dispose()
     print(report)
+
+
+async def show_feedback(settings: Settings, month: str | None, *, as_json: bool) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await check_and_migrate(engine)
+        report = await load_feedback(create_sessionmaker(engine), settings.newsletter_name, month)
+    except NoSuchIssue as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await engine.dispose()
+    print(json_report(report) if as_json else terminal_report(report))
 
 
 async def export_tips(settings: Settings, args: argparse.Namespace) -> None:
@@ -161,7 +188,9 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> None:
             publish_at = parse_publish_time(args.publish_at, settings.timezone)
         except PublishTimeError as exc:
             raise CliError(f"--publish-at: {exc}") from None
-    fetched = await fetch_issues(args.paths, settings.newsletter_name, args.month)
+    fetched = await fetch_issues(
+        args.paths, settings.newsletter_name, args.month, allow_private=settings.fetch_allow_private
+    )
     documents = read_issues(args.paths, settings.newsletter_name, fetched, month=args.month)
     engine = create_engine(settings.database_url)
     try:
@@ -201,7 +230,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if serving:
             asyncio.run(run_bot(settings, settings.require_token()))
         elif args.command == "preview":
-            print(preview(args.path, settings.newsletter_name, as_json=args.json, month=args.month))
+            name = settings.newsletter_name
+            print(
+                preview(
+                    args.path,
+                    name,
+                    as_json=args.json,
+                    month=args.month,
+                    html=args.html,
+                    allow_private=settings.fetch_allow_private,
+                )
+            )
         elif args.command == "import":
             asyncio.run(import_files(settings, args))
         elif args.command == "sandbox":
@@ -218,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(export_tips(settings, args))
         elif args.command == "status":
             asyncio.run(show_status(settings, args.month))
+        elif args.command == "feedback":
+            asyncio.run(show_feedback(settings, args.month, as_json=args.json))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
     except (SettingsError, CliError) as exc:

@@ -6,11 +6,14 @@ can run several bots in one process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from masthead.utils.request_pacing import before_request
 
 # Interactions must be answered within 3 s; the buckets resolve the part that matters.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -49,6 +52,9 @@ class Metrics:
         self.tips_pending = Gauge(
             "masthead_tips_pending", "Tips waiting for review", registry=self.registry
         )
+        # Called with retry_after when Discord answers a global 429 (the shared rate
+        # lease passes it on to the other processes).
+        self.global_limit_listeners: list[Callable[[float], None]] = []
         self.gateway_latency = Gauge(
             "masthead_gateway_latency_seconds",
             "Heartbeat round trip of each gateway shard",
@@ -57,7 +63,8 @@ class Metrics:
         )
 
     def http_trace(self) -> aiohttp.TraceConfig:
-        """Counts Discord's 429s as discord.py's HTTP client meets them."""
+        """Counts Discord's 429s as discord.py's HTTP client meets them, tells the
+        listeners of global ones, and paces the requests of tasks that asked for it."""
         trace = aiohttp.TraceConfig()
 
         async def on_request_end(
@@ -65,6 +72,26 @@ class Metrics:
         ) -> None:
             if params.response.status == 429:
                 self.rate_limited.inc()
+                headers = params.response.headers
+                if headers.get("X-RateLimit-Global", "").lower() == "true":
+                    wait = headers.get("X-RateLimit-Reset-After") or headers.get("Retry-After")
+                    for listener in self.global_limit_listeners:
+                        listener(retry_after_seconds(wait))
 
+        async def on_request_start(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: Any
+        ) -> None:
+            await before_request(params.url.path)  # a delivery's pacing, as it is sent
+
+        trace.on_request_start.append(on_request_start)
         trace.on_request_end.append(on_request_end)
         return trace
+
+
+def retry_after_seconds(header: str | None) -> float:
+    """A retry-after header as seconds: 1 when missing or not a number (a proxy's)."""
+    try:
+        seconds = float(header or "1")
+    except ValueError:
+        return 1.0
+    return seconds if 0 <= seconds < 3600 else 1.0

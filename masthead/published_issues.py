@@ -3,7 +3,9 @@
 /latest and /item ask for the same few published issues over and over, and those change
 only when an issue is published or replaced. Entries live `ttl` seconds, so a change made
 by another process (the CLI, another shard) shows up soon; this process's own changes
-clear the cache at once (the `issues_changed` event, the delivery worker).
+clear the cache at once (the `issues_changed` event, the delivery worker). While the
+database cannot be reached, an expired entry is still served: readers keep /latest and
+/item for what was asked before the outage.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import Issue
 from db.repositories import deliveries, issues
 from masthead.importing import load_document
+from masthead.utils.db_faults import database_unavailable
 from newsletter.document import IssueDocument
 
 DEFAULT_TTL_SECONDS = 30.0
@@ -74,7 +77,12 @@ class PublishedIssues:
         hit = self._entries.get(key)
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
-        value = await load()
+        try:
+            value = await load()
+        except Exception as exc:
+            if hit is not None and database_unavailable(exc):
+                return hit[1]  # outdated beats nothing while the database is away
+            raise
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
         self._entries[key] = (now, value)

@@ -48,6 +48,9 @@ class Settings:
     metrics_port: int | None = None  # Prometheus /metrics and /healthz, off when unset
     # Where editors' publish times are read and shown (IANA name, e.g. Europe/Berlin).
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # Let URLs be fetched from loopback and private addresses (tests, a local sandbox);
+    # off, a moderator's URL cannot reach into the bot's own network.
+    fetch_allow_private: bool = False
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -96,6 +99,7 @@ def load_settings(
         log_format=_parse_choice("LOG_FORMAT", get("LOG_FORMAT") or "text", ("text", "json")),
         metrics_port=_parse_port("METRICS_PORT", get("METRICS_PORT")),
         timezone=_parse_timezone(get("TIMEZONE") or "UTC"),
+        fetch_allow_private=_parse_flag("FETCH_ALLOW_PRIVATE", get("FETCH_ALLOW_PRIVATE")),
     )
 
 
@@ -201,6 +205,18 @@ def _parse_log_level(raw: str) -> str:
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {raw!r}"
         )
     return level
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    if raw.lower() in _TRUE | _FALSE:
+        return raw.lower() in _TRUE
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw[:40]!r}")
 
 
 def _parse_timezone(raw: str) -> ZoneInfo:

@@ -417,7 +417,9 @@ def _items(
         start += 1
     for i in range(start, end):
         if i in layout.anchors:
-            stretches.append((layout.anchors[i], []))
+            item = layout.anchors[i]
+            rest = _after_title(blocks[i].text, layout.titles[item].text)
+            stretches.append((item, [rest] if rest else []))
         else:
             stretches[-1][1].append(_as_paragraph(blocks[i]))
     for k, (first_item, paragraphs) in enumerate(stretches):
@@ -447,6 +449,15 @@ def _items(
         )
         for t, title_block in enumerate(layout.titles)
     ]
+
+
+def _after_title(text: str, title: str) -> str:
+    """What follows the title in an item's heading block: text read as wrapped onto the
+    heading line (a short body under a title of the same length) is the item's first
+    paragraph, not part of its heading."""
+    if len(text) > len(title) and text[: len(title)].casefold() == title.casefold():
+        return text[len(title) :].strip()
+    return ""
 
 
 def _is_heading(block: Block) -> bool:

@@ -60,17 +60,18 @@ class LocalWeb:
 
 
 @contextlib.asynccontextmanager
-async def running_web() -> AsyncIterator[LocalWeb]:
-    """An aiohttp server on 127.0.0.1 and a random port, stopped on leaving."""
+async def running_web(host: str = "127.0.0.1") -> AsyncIterator[LocalWeb]:
+    """An aiohttp server on `host` (a loopback address) and a random port, stopped on
+    leaving."""
     site = LocalWeb()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", site._dispatch)
     runner = web.AppRunner(app, handler_cancellation=True)
     await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    tcp = web.TCPSite(runner, host, 0)
     await tcp.start()
     port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site.base = f"http://127.0.0.1:{port}"
+    site.base = f"http://{host}:{port}"
     try:
         yield site
     finally:

@@ -69,7 +69,7 @@ class Corrections:
         self.bot.published.clear()
         revision = issue.revision
         document = load_document(issue)
-        parts = render_issue(document, corrected_on=corrected_on(issue))
+        parts = render_issue(document, corrected_on=corrected_on(issue, self.bot.settings.timezone))
         # Added parts go after everything this delivery posted in the thread.
         last = max(
             (p.message_id for p in recorded.values() if p.message_id and p.part_key != "header"),
@@ -94,7 +94,7 @@ class Corrections:
             key=lambda r: r.position,
         )
         if removed:
-            day = corrected_on(issue) or utcnow().date()
+            day = corrected_on(issue, self.bot.settings.timezone) or utcnow().date()
             for record in removed:
                 withdrawn = render_withdrawn(document, record.part_key, day)
                 if record.content_hash != part_digest(withdrawn):
@@ -168,7 +168,6 @@ class Corrections:
                 }
                 if set_view:
                     kwargs["view"] = view
-                await self.worker._pacer.wait()
                 await message.edit(**kwargs)
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_MESSAGE:
@@ -185,7 +184,6 @@ class Corrections:
             )
 
     async def _shows(self, message: discord.PartialMessage, part: Part) -> bool:
-        await self.worker._pacer.wait()
         fetched = await message.fetch()
         shown = [_embed_shape(e.to_dict()) for e in fetched.embeds]
         return shown == [_embed_shape(e) for e in part.embeds]

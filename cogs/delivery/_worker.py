@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from cogs.delivery._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
+from cogs.delivery._pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer, SharedBudget
 from cogs.items._votes import vote_view_for
 from db.models import Delivery, DeliveryPart
 from db.repositories import deliveries, issues
 from db.states import DeliveryStatus, PartStatus
 from masthead.importing import corrected_on, load_document
-from masthead.utils.background import wait_for_wakeup
+from masthead.utils.background import OutageBackoff, wait_for_wakeup
+from masthead.utils.request_pacing import paced
 from newsletter.corrections import part_digest
 from newsletter.render import Part, render_issue
 
@@ -68,6 +69,14 @@ def process_share(bot: Masthead) -> float:
     return len(bot.shard_ids) / bot.shard_count
 
 
+def shares_budget(bot: Masthead) -> bool:
+    """Other processes deliver too and can be reached: lease the rate through the
+    database. (Shard processes on one SQLite file keep to their static share.)"""
+    bind = bot.sessionmaker.kw.get("bind")
+    dialect = getattr(getattr(bind, "dialect", None), "name", "sqlite")
+    return process_share(bot) < 1.0 and dialect != "sqlite"
+
+
 class ChannelUnusable(Exception):
     """The channel is gone or forbids the bot: deliveries there fail for good."""
 
@@ -80,7 +89,9 @@ class DeliveryWorker:
         self._attempts: dict[int, int] = {}
         self._running: set[int] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
+        self.outage = OutageBackoff("delivery worker")
         self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
+        self.budget = SharedBudget(self._pacer, bot.sessionmaker) if shares_budget(bot) else None
         # Imported here: corrections build on this module's posting and failures.
         from cogs.delivery._corrections import Corrections
 
@@ -97,9 +108,10 @@ class DeliveryWorker:
             self._wakeup.clear()
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("delivery pass failed; trying again shortly")
-            await wait_for_wakeup(self._wakeup, POLL_SECONDS)
+            except Exception as exc:
+                if not self.outage.note(exc):
+                    log.exception("delivery pass failed; trying again shortly")
+            await wait_for_wakeup(self._wakeup, self.outage.end_pass() or POLL_SECONDS)
 
     async def run_once(self) -> None:
         async with self.bot.sessionmaker() as session:
@@ -119,11 +131,13 @@ class DeliveryWorker:
     async def _deliver_with_slot(self, delivery: Delivery) -> None:
         self._running.add(delivery.id)
         try:
+            # Each request it sends waits for the pacer as it goes out (request_pacing).
             async with self._slots:
-                if delivery.status == DeliveryStatus.DONE:
-                    await self.corrections.correct(delivery)
-                else:
-                    await self.deliver(delivery)
+                with paced(self._pacer.wait):
+                    if delivery.status == DeliveryStatus.DONE:
+                        await self.corrections.correct(delivery)
+                    else:
+                        await self.deliver(delivery)
             self._retry_at.pop(delivery.id, None)
             self._attempts.pop(delivery.id, None)
         except ChannelUnusable as exc:
@@ -134,13 +148,20 @@ class DeliveryWorker:
                 await deliveries.set_status(
                     session, delivery.id, DeliveryStatus.FAILED, reason=str(exc)
                 )
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            delay = self._back_off(delivery.id)
-            log.warning("delivery %s interrupted (%s); retrying in %.0fs", delivery.id, exc, delay)
-        except Exception:
-            # A bug or a database outage: keep the other deliveries going, retry this later.
-            delay = self._back_off(delivery.id)
-            log.exception("delivery %s failed unexpectedly; retrying in %.0fs", delivery.id, delay)
+        except Exception as exc:
+            if self.outage.note(exc):
+                pass  # not the delivery's fault: the whole worker waits, then resumes it
+            elif isinstance(exc, discord.HTTPException | aiohttp.ClientError | TimeoutError):
+                delay = self._back_off(delivery.id)
+                log.warning(
+                    "delivery %s interrupted (%s); retrying in %.0fs", delivery.id, exc, delay
+                )
+            else:
+                # A bug: keep the other deliveries going, retry this one later.
+                delay = self._back_off(delivery.id)
+                log.exception(
+                    "delivery %s failed unexpectedly; retrying in %.0fs", delivery.id, delay
+                )
         finally:
             self._running.discard(delivery.id)
 
@@ -165,7 +186,7 @@ class DeliveryWorker:
         if delivery.thread_id is not None:
             delivery, done = await self._forget_deleted_thread(delivery, done)
         document = load_document(issue)
-        parts = render_issue(document, corrected_on=corrected_on(issue))
+        parts = render_issue(document, corrected_on=corrected_on(issue, self.bot.settings.timezone))
         thread_id = delivery.thread_id
 
         # Where a part lost in a crash would be: after the previous part (the thread's
@@ -252,7 +273,6 @@ class DeliveryWorker:
         """
         channel = self.bot.get_partial_messageable(target)
         wanted = [_embed_key(e) for e in part.embeds]
-        await self._pacer.wait()  # one request: HISTORY_SCAN is within one page
         try:
             async for message in channel.history(
                 limit=HISTORY_SCAN, after=discord.Object(after), oldest_first=True
@@ -285,7 +305,6 @@ class DeliveryWorker:
         view = vote_view_for(part, parts, item_ids)
         embeds = [discord.Embed.from_dict(e) for e in part.embeds]
         nonce = part_nonce(delivery.issue_id, delivery.channel_id, part.key, delivery.thread_round)
-        await self._pacer.wait()
         try:
             if view is None:
                 message = await channel.send(
@@ -310,7 +329,6 @@ class DeliveryWorker:
         thread took its posts with it, so they are forgotten to be posted again in a new
         one, and the header too if it was deleted, else the new thread opens on it."""
         assert delivery.thread_id is not None
-        await self._pacer.wait()
         try:
             await self.bot.fetch_channel(delivery.thread_id)
             return delivery, done
@@ -321,7 +339,6 @@ class DeliveryWorker:
         header_id = done["header"].message_id  # the thread was opened on the sent header
         assert header_id is not None
         channel = self.bot.get_partial_messageable(delivery.channel_id)
-        await self._pacer.wait()
         try:
             await channel.fetch_message(header_id)
             header_deleted = False
@@ -349,7 +366,6 @@ class DeliveryWorker:
     ) -> int:
         channel = self.bot.get_partial_messageable(delivery.channel_id, guild_id=delivery.guild_id)
         name = f"{newsletter} — {title}"[:100]
-        await self._pacer.wait()
         try:
             thread = await channel.get_partial_message(header_id).create_thread(name=name)
             thread_id = thread.id

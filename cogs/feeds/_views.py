@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from cogs.issues import page_attachment
 from cogs.issues._views import preview_embed, store_from_preview
 from db.models import Feed, FeedEntry
 from db.repositories import feeds
@@ -45,6 +46,14 @@ def is_preview_of(message: discord.Message, entry_id: int) -> bool:
         embed.footer.text and embed.footer.text.endswith(marker(entry_id))
         for embed in message.embeds
     )
+
+
+async def preview_page(entry: FeedEntry, limit: int) -> discord.File | str | None:
+    """The entry's page as it would be posted, attached as /issue import attaches it (or
+    a line on how to get it, over `limit` bytes); None for an entry that was not read."""
+    if entry.document is None:
+        return None
+    return await page_attachment(IssueDocument.from_dict(json.loads(entry.document)), limit)
 
 
 def preview_message(entry: FeedEntry, feed: Feed) -> tuple[str, discord.Embed, discord.ui.View]:

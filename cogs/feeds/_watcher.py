@@ -23,13 +23,21 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
-from cogs.feeds._views import NO_PINGS, entry_nonce, is_preview_of, preview_message
+from cogs.feeds._views import (
+    MESSAGE_LIMIT,
+    NO_PINGS,
+    entry_nonce,
+    is_preview_of,
+    preview_message,
+    preview_page,
+)
+from cogs.issues import DM_UPLOAD_LIMIT
 from db.models import Feed, FeedEntry
 from db.repositories import feeds, guilds, issues
 from db.states import FeedEntryStatus
 from db.types import utcnow
 from masthead import fetching
-from masthead.utils.background import wait_for_wakeup
+from masthead.utils.background import OutageBackoff, wait_for_wakeup
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -58,15 +66,22 @@ def lease_seconds(limits: fetching.Limits) -> float:
     return limits.timeout * (NEW_PER_POLL + 1) + 60.0
 
 
+def upload_limit(channel: Channel) -> int:
+    """What a file sent to `channel` may weigh: its server's limit, else a DM's."""
+    guild = None if isinstance(channel, discord.DMChannel) else channel.guild
+    return guild.filesize_limit if guild is not None else DM_UPLOAD_LIMIT
+
+
 class PollError(Exception):
     """A poll to try again later (the feed, or an entry's page, did not answer)."""
 
 
 class FeedWatcher:
-    def __init__(self, bot: Masthead, *, limits: fetching.Limits = fetching.LIMITS) -> None:
+    def __init__(self, bot: Masthead, *, limits: fetching.Limits | None = None) -> None:
         self.bot = bot
-        self.limits = limits
+        self.limits = limits or fetching.limits_for(bot.settings.fetch_allow_private)
         self._wakeup = asyncio.Event()
+        self.outage = OutageBackoff("feed watcher")
 
     @property
     def interval(self) -> float:
@@ -77,16 +92,18 @@ class FeedWatcher:
 
     async def run(self) -> None:
         await self.bot.wait_until_ready()
-        async with fetching.new_session() as http:
+        async with fetching.new_session(self.limits) as http:
             while True:
                 # Cleared before the pass, so a wake-up during it starts another one at once.
                 self._wakeup.clear()
                 try:
                     await self.poll_due(http)
                     await self.send_previews()
-                except Exception:  # the database or a bug: keep the watcher alive
-                    log.exception("feed pass failed; trying again shortly")
-                await wait_for_wakeup(self._wakeup, min(TICK_SECONDS, self.interval))
+                except Exception as exc:  # the database or a bug: keep the watcher alive
+                    if not self.outage.note(exc):
+                        log.exception("feed pass failed; trying again shortly")
+                pause = self.outage.end_pass() or min(TICK_SECONDS, self.interval)
+                await wait_for_wakeup(self._wakeup, pause)
 
     async def poll_due(self, http: aiohttp.ClientSession) -> None:
         now = utcnow()
@@ -207,12 +224,17 @@ class FeedWatcher:
                     if found is not None:
                         await self._record(entry, found)
                         return
+                page = await preview_page(entry, upload_limit(channel))
+                text = content
+                if isinstance(page, str) and len(content) + len(page) + 1 <= MESSAGE_LIMIT:
+                    text = f"{content}\n{page}"  # too large to attach: how to get it
                 async with self.bot.sessionmaker.begin() as session:
                     await feeds.mark_attempt(session, entry.id, utcnow())
                 message = await channel.send(
-                    content,
+                    text,
                     embed=embed,
                     view=view,
+                    file=page if isinstance(page, discord.File) else discord.utils.MISSING,
                     nonce=entry_nonce(entry.id, channel.id),
                     allowed_mentions=NO_PINGS,
                 )

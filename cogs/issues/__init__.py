@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -26,20 +27,24 @@ from cogs.issues._views import (
 )
 from db.repositories import deliveries, issues, state
 from db.states import IssueStatus
-from masthead.fetching import FetchError, check_url, fetch_document
+from masthead.fetching import FetchError, check_url, fetch_document, limits_for
 from masthead.importing import pending_changes, publish
 from masthead.utils.autocomplete import any_issues
 from masthead.utils.checks import require_editor
+from masthead.utils.deadline import Deadline
 from masthead.utils.errors import UserError
 from newsletter.decode import MAX_BYTES
 from newsletter.document import IssueDocument
 from newsletter.errors import IssueFormatError
 from newsletter.parse import parse_issue
+from newsletter.preview_page import issue_page
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
 
 log = logging.getLogger(__name__)
+
+DM_UPLOAD_LIMIT = 10 << 20  # Discord's limit for a bot outside a server
 
 
 class Issues(commands.GroupCog, group_name="issue"):
@@ -91,7 +96,11 @@ class Issues(commands.GroupCog, group_name="issue"):
             raise UserError(str(exc)) from None
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            document = await fetch_document(url, newsletter=self.bot.settings.newsletter_name)
+            document = await fetch_document(
+                url,
+                newsletter=self.bot.settings.newsletter_name,
+                limits=limits_for(self.bot.settings.fetch_allow_private),
+            )
         except FetchError as exc:
             raise UserError(str(exc)) from None
         await self._send_preview(interaction, document)
@@ -116,11 +125,13 @@ class Issues(commands.GroupCog, group_name="issue"):
             elif existing is not None:
                 note = f"{document.title} is already imported: Confirm replaces its text."
             await state.set_value(session, pending_key(interaction.id), document.to_json())
-        await interaction.followup.send(
-            embed=preview_embed(document, note=note, changes=changes),
-            view=import_buttons(interaction.id),
-            ephemeral=True,
-        )
+        embed = preview_embed(document, note=note, changes=changes)
+        view = import_buttons(interaction.id)
+        page = await preview_file(interaction, document)
+        if isinstance(page, discord.File):
+            await interaction.followup.send(embed=embed, view=view, file=page, ephemeral=True)
+        else:  # too large to attach: a line says how to get it
+            await interaction.followup.send(page, embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="publish")
     @app_commands.describe(
@@ -135,25 +146,24 @@ class Issues(commands.GroupCog, group_name="issue"):
         await require_editor(interaction, self.bot.settings.editor_ids)
         zone = self.bot.settings.timezone
         when = publish_time(at, zone) if at is not None else None
-        async with self.bot.sessionmaker.begin() as session:
-            found = await issues.resolve_issue(
-                session, self.bot.settings.newsletter_name, issue, published_only=False
-            )
-            if found is None:
-                raise UserError(f"No issue matches {issue[:50]!r}; pick one from the list.")
-            if when is not None:
-                by = interaction.user.id
-                answer = await schedule_publishing(session, found, when, by=by, zone=zone)
-            else:
-                queued = await publish(session, found)
-        if when is not None:
-            self.bot.dispatch("schedules_changed")
-            await interaction.response.send_message(answer, ephemeral=True)
-            return
-        self.bot.dispatch("issues_changed")
-        await interaction.response.send_message(
-            f"{found.title} is published: queued for {queued} new channel(s).", ephemeral=True
-        )
+        # Queueing is a statement or two at any number of servers; a slow database still
+        # gets a deferred answer rather than Discord's "did not respond".
+        async with Deadline(interaction) as deadline:
+            async with self.bot.sessionmaker.begin() as session:
+                found = await issues.resolve_issue(
+                    session, self.bot.settings.newsletter_name, issue, published_only=False
+                )
+                if found is None:
+                    raise UserError(f"No issue matches {issue[:50]!r}; pick one from the list.")
+                if when is not None:
+                    by = interaction.user.id
+                    answer = await schedule_publishing(session, found, when, by=by, zone=zone)
+                else:
+                    queued = await publish(session, found)
+                    answer = f"{found.title} is published: queued for {queued} new channel(s)."
+            # Answered first: the delivery worker the event wakes would only delay it.
+            await deadline.answer(answer)
+        self.bot.dispatch("schedules_changed" if when is not None else "issues_changed")
 
     @app_commands.command(name="schedule")
     async def schedule(self, interaction: discord.Interaction[Masthead]) -> None:
@@ -174,6 +184,27 @@ class Issues(commands.GroupCog, group_name="issue"):
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         if follow is not None:  # the answer edits itself until the delivery is done
             self.bot.dispatch(WATCH_EVENT, interaction, follow.issue.id, follow.progress)
+
+
+async def preview_file(
+    interaction: discord.Interaction[Masthead], document: IssueDocument
+) -> discord.File | str:
+    """The issue's page as posted (what `python bot.py preview --html` writes), to attach
+    beside the preview; or why it is not attached, when over the server's upload limit."""
+    limit = interaction.guild.filesize_limit if interaction.guild else DM_UPLOAD_LIMIT
+    return await page_attachment(document, limit)
+
+
+async def page_attachment(document: IssueDocument, limit: int) -> discord.File | str:
+    """`preview-YYYY-MM.html`, or a line saying how to get it when over `limit` bytes."""
+    # A 2 MB issue takes CPU time the gateway heartbeat cannot spare.
+    page = (await asyncio.to_thread(issue_page, document)).encode("utf-8")
+    if len(page) > limit:
+        return (
+            f"The preview page is {len(page) / 2**20:.1f} MB, over the upload limit here; "
+            "on the bot's host, run: python bot.py preview FILE --html preview.html"
+        )
+    return discord.File(io.BytesIO(page), filename=f"preview-{document.month}.html")
 
 
 async def setup(bot: Masthead) -> None:

@@ -3,6 +3,7 @@ under posted items."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,11 +22,14 @@ from cogs.items._cards import (
 from cogs.items._votes import HelpfulButton
 from db.repositories.search import search_items
 from masthead.utils.autocomplete import published_issues
+from masthead.utils.background import BackgroundTask
 from masthead.utils.errors import UserError
 from newsletter.render import neutralize_mentions
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_ITEM_NUMBER = 99
@@ -34,6 +38,17 @@ MAX_ITEM_NUMBER = 99
 class Items(commands.Cog):
     def __init__(self, bot: Masthead) -> None:
         self.bot = bot
+        self.lookup_writer = BackgroundTask("lookup-counts", bot.lookups.run)
+
+    async def cog_load(self) -> None:
+        self.lookup_writer.start()
+
+    async def cog_unload(self) -> None:
+        await self.lookup_writer.stop()
+        try:
+            await self.bot.lookups.flush()  # what was counted since the last write
+        except Exception:
+            log.exception("lookup counts counted since the last write are lost")
 
     @app_commands.command(name="latest")
     @app_commands.describe(public="Show the answer to everyone in the channel")
@@ -76,6 +91,7 @@ class Items(commands.Cog):
         document = self.bot.published.document(found)
         embed, view = item_card(document, chosen.id, number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not public)
+        self.bot.lookups.item_opened(found.id, number)
 
     @app_commands.command(name="search")
     @app_commands.describe(
@@ -99,6 +115,7 @@ class Items(commands.Cog):
         hits = await search_items(self.bot.queries, query, newsletter=newsletter, month=month)
         shown = neutralize_mentions(" ".join(query.split()))[:100]
         if not hits:
+            self.bot.lookups.search_missed(query)
             raise UserError(f"Nothing found for “{shown}”. Try fewer or other words.")
         embed = discord.Embed(title=f"Search: {shown}"[:256], colour=COLOUR)
         for hit in hits:

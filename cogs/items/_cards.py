@@ -177,6 +177,7 @@ class FullTextButton(
         document, item = await _load_item(bot, self.item_id)
         embed, view = full_text_page(document, item, 0)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        bot.lookups.full_text_opened(item.issue_id, item.number)
 
 
 class PageButton(
@@ -259,6 +260,7 @@ class OpenItemSelect(
         document = bot.published.document(issue)
         embed, view = item_card(document, item.id, item.number, jump_url=jump)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        bot.lookups.item_opened(issue.id, item.number)
 
 
 class LatestPageButton(

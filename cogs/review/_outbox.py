@@ -1,12 +1,16 @@
 """The review outbox: what a tip's state asks of Discord, done by one worker, exactly once.
 
-- a pending tip without a card in its server's review channel gets one, sent with a
-  nonce derived from (tip, channel) so a retry after a crash cannot post a second;
+- a pending tip without a card in its server's review channel gets one. It is marked as
+  being sent first; a tip still marked after a crash may have a card nobody recorded,
+  so the channel's history from the mark on is searched for it (which works however
+  long the bot was down) before it is sent again, with a nonce derived from (tip,
+  channel) that covers a retry within Discord's few minutes of nonce memory;
 - a card showing an older revision of its tip is edited (a vote, a decision made from
   /review, a withdrawal, a forgotten author);
 - the cards of tips deleted by "forget me" are deleted;
 - every decision is DMed to its tipster unless they switched DMs off; a closed DM is
   logged and marked failed, never retried for ever, and never holds up anything else.
+  A DM is marked and looked for in the DM channel after a crash in the same way.
 
 Each is recorded after Discord accepted it, so a restart picks up where the crash was.
 """
@@ -18,6 +22,8 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -26,7 +32,7 @@ from cogs.review._cards import card_embed, card_view
 from db.models import Tip, TipEvent
 from db.repositories import credits, deliveries, readers, tips
 from db.states import DmStatus, TipStatus
-from masthead.utils.background import wait_for_wakeup
+from masthead.utils.background import OutageBackoff, wait_for_wakeup
 from masthead.utils.text import month_title, shown
 
 if TYPE_CHECKING:
@@ -39,6 +45,10 @@ MAX_BACKOFF_SECONDS = 300.0
 NO_PINGS = discord.AllowedMentions.none()
 CANNOT_DM = 50007  # Discord: the user's DMs are closed to the bot
 UNKNOWN_MESSAGE = 10008
+# After a crash, how many messages from the mark on are searched (two pages): a pass
+# posts up to 50 cards, some of them maybe within CLOCK_SKEW before the lost one.
+HISTORY_SCAN = 200
+CLOCK_SKEW = timedelta(minutes=5)  # between this machine's clock and Discord's
 
 
 def card_nonce(tip_id: int, channel_id: int) -> str:
@@ -55,6 +65,7 @@ class ReviewOutbox:
         self._wakeup = asyncio.Event()
         self._failures = 0
         self._retry_at = 0.0
+        self.outage = OutageBackoff("review outbox")
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -68,11 +79,17 @@ class ReviewOutbox:
                 try:
                     await self.run_once()
                     self._failures = 0
-                except (discord.HTTPException, OSError, TimeoutError) as exc:
-                    self._back_off(exc)
-                except Exception as exc:  # a bug or the database: keep the worker alive
-                    log.exception("review outbox pass failed")
-                    self._back_off(exc)
+                except Exception as exc:
+                    if self.outage.note(exc):
+                        pass  # the database: the shared policy below, logged once
+                    elif isinstance(exc, discord.HTTPException | OSError | TimeoutError):
+                        self._back_off(exc)
+                    else:  # a bug: keep the worker alive
+                        log.exception("review outbox pass failed")
+                        self._back_off(exc)
+                pause = self.outage.end_pass()
+                if pause is not None:
+                    self._retry_at = time.monotonic() + pause
             await wait_for_wakeup(self._wakeup, POLL_SECONDS)
 
     def _back_off(self, exc: BaseException) -> None:
@@ -95,8 +112,12 @@ class ReviewOutbox:
         for tip, channel_id in todo:
             if tip.guild_id in blocked:
                 continue
+            if await self._recover_card(tip) == channel_id:
+                continue
             channel = self.bot.get_partial_messageable(channel_id, guild_id=tip.guild_id)
             try:
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.mark_card_sending(session, tip.id, channel_id=channel_id)
                 message = await channel.send(
                     embed=card_embed(tip, votes[tip.id]),
                     view=card_view(tip),
@@ -119,6 +140,52 @@ class ReviewOutbox:
                     message_id=message.id,
                     revision=tip.card_revision,
                 )
+
+    async def _recover_card(self, tip: Tip) -> int | None:
+        """A card a crash may have posted without recording it: if it is in the channel
+        the tip was marked with, it is recorded now. Returns that channel, or None."""
+        channel_id, since = tip.card_sending_channel_id, tip.card_sending_at
+        if channel_id is None or since is None:
+            return None
+        footer = card_embed(tip, 0).footer.text
+
+        def is_card(message: discord.Message) -> bool:
+            return any(embed.footer.text == footer for embed in message.embeds)
+
+        found = await self._find_sent(channel_id, since, is_card, guild_id=tip.guild_id)
+        if found is None:
+            return None
+        log.info("the card of tip %s was already posted as %s", tip.id, found)
+        async with self.bot.sessionmaker.begin() as session:
+            # The revision it was posted with is not known: the oldest, so it is edited.
+            await tips.record_card(
+                session, tip.id, channel_id=channel_id, message_id=found, revision=1
+            )
+        return channel_id
+
+    async def _find_sent(
+        self,
+        channel_id: int,
+        since: datetime,
+        matches: Callable[[discord.Message], bool],
+        *,
+        guild_id: int | None = None,
+    ) -> int | None:
+        """The id of the bot's own message matching `matches`, among the first sent in
+        the channel from `since` on; None when there is none, or it cannot be read (then
+        the nonce is all that is left)."""
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        after = discord.Object(discord.utils.time_snowflake(since - CLOCK_SKEW))
+        me = self.bot.user.id if self.bot.user is not None else None
+        try:
+            async for message in channel.history(
+                limit=HISTORY_SCAN, after=after, oldest_first=True
+            ):
+                if message.author.id == me and matches(message):
+                    return message.id
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.info("cannot read the history of %s (%s); relying on the nonce", channel_id, exc)
+        return None
 
     async def edit_cards(self) -> None:
         async with self.bot.sessionmaker() as session:
@@ -181,6 +248,14 @@ class ReviewOutbox:
                 text = used
             try:
                 channel = await self.bot.create_dm(discord.Object(id=tip.user_id))
+                if event.dm_sending_at is not None and await self._find_sent(
+                    channel.id, event.dm_sending_at, saying(text)
+                ):
+                    log.info("the DM of tip event %s was already sent", event.id)
+                    await self._dm_done(event, DmStatus.SENT)
+                    continue
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.mark_dm_sending(session, event.id)
                 await channel.send(
                     text,
                     nonce=dm_nonce(event.id),
@@ -217,6 +292,11 @@ class ReviewOutbox:
     def _guild_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
         return guild.name if guild is not None else "the server"
+
+
+def saying(text: str) -> Callable[[discord.Message], bool]:
+    """Whether a message is this DM (its text names the tip, the decision and the server)."""
+    return lambda message: message.content == text
 
 
 def decision_dm(tip: Tip, event: TipEvent, guild_name: str) -> str:

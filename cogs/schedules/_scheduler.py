@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from db.repositories import issues, schedules
 from db.types import utcnow
 from masthead.importing import publish
-from masthead.utils.background import wait_for_wakeup
+from masthead.utils.background import OutageBackoff, wait_for_wakeup
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -33,6 +33,7 @@ class Scheduler:
     def __init__(self, bot: Masthead) -> None:
         self.bot = bot
         self._wakeup = asyncio.Event()
+        self.outage = OutageBackoff("scheduler")
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -45,10 +46,11 @@ class Scheduler:
             self._wakeup.clear()  # before the pass, so a wake-up during it is not lost
             try:
                 pause = await self.run_once()
-            except Exception:
-                log.exception("scheduler pass failed; trying again shortly")
+            except Exception as exc:
+                if not self.outage.note(exc):
+                    log.exception("scheduler pass failed; trying again shortly")
                 pause = POLL_SECONDS
-            await wait_for_wakeup(self._wakeup, pause)
+            await wait_for_wakeup(self._wakeup, self.outage.end_pass() or pause)
 
     async def run_once(self) -> float:
         """Publish what is due; returns how long to sleep before the next look."""

@@ -7,8 +7,6 @@ the review feature's outbox (cogs/review), which this feature wakes with the
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 from datetime import datetime
@@ -18,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs.tips._covered import PublishedItems
 from cogs.tips._form import (
     FORM,
     TryAgainButton,
@@ -34,6 +33,7 @@ from cogs.tips._mine import (
 )
 from db.repositories import tips
 from db.repositories.issues import ItemRef
+from db.tip_writer import Submission, hourly_retry_at, open_tip_writer
 from db.types import utcnow
 from masthead.utils.checks import require_guild
 from masthead.utils.deadline import Deadline
@@ -43,11 +43,9 @@ from masthead.utils.text import month_title, shown
 from newsletter.tips import (
     TipDraft,
     TipInputError,
-    canonical_link,
     check_tip,
     month_after,
     prefill_from_message,
-    same_headline,
 )
 
 if TYPE_CHECKING:
@@ -63,10 +61,12 @@ class Tips(commands.Cog):
         self.bot = bot
         self.suggest_menu = app_commands.ContextMenu(name="Suggest as tip", callback=self.suggest)
         self.headlines = tips.HeadlineIndex(bot.settings.newsletter_name)
+        self.published_items = PublishedItems()
         # Submissions are serialized in the database (see tips.submit_tip); within one
-        # process they also queue here, so a burst waits on this lock rather than on
-        # SQLite's busy timeout, which would fail the ones at the back of the queue.
-        self._submitting = asyncio.Lock()
+        # process they also queue in the writer (one thread, or one connection), so a
+        # burst waits there rather than on SQLite's busy timeout, which would fail the
+        # ones at the back of the queue.
+        self.writer = open_tip_writer(bot.sessionmaker, self.headlines)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.suggest_menu)
@@ -79,6 +79,7 @@ class Tips(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_modal_route(FORM)
         self.bot.tree.remove_command(self.suggest_menu.name, type=self.suggest_menu.type)
+        await self.writer.close()
 
     @app_commands.command(name="tip")
     @app_commands.describe(anonymous="Hide your name from the moderators (default: no)")
@@ -129,8 +130,7 @@ class Tips(commands.Cog):
         limit = self.bot.settings.tip_limit_per_hour
         if limit < 1:
             raise UserError("Tips are switched off for this newsletter.")
-        async with self.bot.sessionmaker() as session:
-            retry_at = await tips.retry_at(session, user_id, limit=limit)
+        retry_at = await hourly_retry_at(self.bot.queries, user_id, limit=limit)
         if retry_at is not None:
             raise UserError(_rate_limited(limit, retry_at))
 
@@ -155,9 +155,8 @@ class Tips(commands.Cog):
             raise UserError("Tips are switched off for this newsletter.")
         latest = await self.bot.published.latest()
         for_month = month_after(latest.month) if latest else utcnow().strftime("%Y-%m")
-        async with self._submitting, self.bot.sessionmaker.begin() as session:
-            outcome = await tips.submit_tip(
-                session,
+        outcome = await self.writer.submit(
+            Submission(
                 newsletter=self.bot.settings.newsletter_name,
                 guild_id=guild_id,
                 user_id=interaction.user.id,
@@ -165,23 +164,19 @@ class Tips(commands.Cog):
                 anonymous=anonymous,
                 for_month=for_month,
                 limit_per_hour=limit,
-                headlines=self.headlines,
             )
-            if isinstance(outcome, tips.Duplicate):
-                votes = (await tips.vote_counts(session, [outcome.original.id]))[
-                    outcome.original.id
-                ]
-            elif isinstance(outcome, tips.RateLimited):
-                await keep_draft(session, interaction.id, anonymous=anonymous, values=values)
+        )
         # Committed: from here on the tip survives whatever happens to this process.
         if isinstance(outcome, tips.RateLimited):
+            async with self.bot.sessionmaker.begin() as session:
+                await keep_draft(session, interaction.id, anonymous=anonymous, values=values)
             await deadline.answer(
                 _rate_limited(limit, outcome.retry_at), view=try_again(interaction.id)
             )
             return
         # The reader is answered first; the card's outbox (woken after) is not in the way.
         if isinstance(outcome, tips.Duplicate):
-            await deadline.answer(_duplicate_message(outcome, votes))
+            await deadline.answer(_duplicate_message(outcome))
             if outcome.counted:
                 self.bot.dispatch("tips_changed")
             return
@@ -205,13 +200,7 @@ class Tips(commands.Cog):
 
     async def _covered_by(self, draft: TipDraft) -> ItemRef | None:
         """A published item this tip is about, by its link or a near-identical title."""
-        link = canonical_link(draft.link) if draft.link else None
-        for ref in await self.bot.published.item_refs():
-            if link and ref.url and _canonical(ref.url) == link:
-                return ref
-            if same_headline(draft.headline, ref.title):
-                return ref
-        return None
+        return self.published_items.covering(await self.bot.published.item_refs(), draft)
 
     async def _covered_message(self, ref: ItemRef, guild_id: int) -> str:
         message = (
@@ -222,12 +211,6 @@ class Tips(commands.Cog):
         if jump:
             message += f"\nRead it here: {jump}"
         return message
-
-
-@functools.lru_cache(maxsize=10_000)
-def _canonical(url: str) -> str:
-    """Published items' links, canonicalized once each."""
-    return canonical_link(url)
 
 
 def _rate_limited(limit: int, retry_at: datetime) -> str:
@@ -246,13 +229,14 @@ def _receipt(tip_id: int, for_month: str, anonymous: bool) -> str:
     return message + " You will get a DM when it is decided (switch that off in /mytips)."
 
 
-def _duplicate_message(outcome: tips.Duplicate, votes: int) -> str:
+def _duplicate_message(outcome: tips.Duplicate) -> str:
     original = outcome.original
     about = f"tip #{original.id}, “{shown(original.headline, 150)}” ({original.status.value})"
     if not outcome.counted:
         return f"You already sent or backed this one: {about}."
     return (
-        f"Someone already suggested this: {about}. Your vote was added: it now has {votes} votes."
+        f"Someone already suggested this: {about}. "
+        f"Your vote was added: it now has {outcome.votes} votes."
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, Integer, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings, Issue
 from db.states import DeliveryStatus, PartStatus
-from db.types import utcnow
+from db.types import UTCDateTime, utcnow
 
 
 async def queue_delivery(
@@ -104,20 +104,60 @@ async def record_part_sent(
 
 
 async def queue_for_subscribers(session: AsyncSession, issue_id: int) -> int:
-    """Queue the issue for every server with an announce channel; returns how many new."""
-    stmt = select(GuildSettings).where(GuildSettings.announce_channel_id.is_not(None))
-    queued = 0
-    for settings in (await session.execute(stmt)).scalars():
-        assert settings.announce_channel_id is not None
-        _, created = await queue_delivery(
-            session,
-            issue_id=issue_id,
-            guild_id=settings.guild_id,
-            channel_id=settings.announce_channel_id,
-            ping_role_id=settings.ping_role_id,
+    """Queue the issue for every server with an announce channel; returns how many new.
+
+    Two statements whatever the number of servers (one row at a time took 3.8 s at
+    2,000, past Discord's deadline for the editor's answer): failed deliveries to the
+    current announce channels are queued again, then the missing ones are inserted.
+    """
+    subscribed = GuildSettings.announce_channel_id.is_not(None)
+    current_channel = (
+        select(GuildSettings.ping_role_id)
+        .where(subscribed, GuildSettings.announce_channel_id == Delivery.channel_id)
+        .scalar_subquery()
+    )
+    requeued = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.issue_id == issue_id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Delivery.channel_id.in_(select(GuildSettings.announce_channel_id).where(subscribed)),
         )
-        queued += created
-    return queued
+        .values(status=DeliveryStatus.QUEUED, failure_reason=None, ping_role_id=current_channel)
+        .execution_options(synchronize_session=False)
+    )
+    already = select(Delivery.id).where(
+        Delivery.issue_id == issue_id, Delivery.channel_id == GuildSettings.announce_channel_id
+    )
+    now = utcnow()
+    rows = select(
+        literal(issue_id, Integer),
+        GuildSettings.guild_id,
+        GuildSettings.announce_channel_id,
+        GuildSettings.ping_role_id,
+        literal(DeliveryStatus.QUEUED.value),
+        literal(0, Integer),
+        literal(1, Integer),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+    ).where(subscribed, ~already.exists())
+    columns = [
+        "issue_id",
+        "guild_id",
+        "channel_id",
+        "ping_role_id",
+        "status",
+        "attempts",
+        "revision",
+        "created_at",
+        "updated_at",
+    ]
+    inserted = await session.execute(insert(Delivery).from_select(columns, rows))
+    return _rowcount(requeued) + _rowcount(inserted)
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def unfinished(

@@ -84,6 +84,9 @@ async def open_sandbox(
                         gateway_url=fake.gateway_url,
                         tip_limit_per_hour=settings.tip_limit_per_hour,
                         timezone=settings.timezone,
+                        # The sandbox fetches for its user on their own machine: a
+                        # page served there (localhost) is theirs to try.
+                        fetch_allow_private=True,
                     ),
                     sessionmaker=create_sessionmaker(engine),
                     guild_ready_timeout=GUILD_READY_SECONDS,

@@ -94,7 +94,11 @@ def describe(message: Message | None, names: Names) -> str:
         lines += _embed(embed, names)
     for attachment in message.attachments:
         lines.append(f"📎 {attachment.filename} ({len(attachment.data):,} bytes)")
-        lines += [f"  │ {line}" for line in _preview(attachment.data)]
+        if attachment.filename.endswith(".html"):
+            # Markup is noise in a terminal; the same page is one CLI command away.
+            lines.append("  │ (a web page: `python bot.py preview PATH --html FILE` writes it)")
+        else:
+            lines += [f"  │ {line}" for line in _preview(attachment.data)]
     number = 0
     for component in iter_components(message.components):
         kind = component.get("type")

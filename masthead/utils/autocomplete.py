@@ -10,6 +10,7 @@ from discord import app_commands
 from db.repositories import issues
 from db.states import IssueStatus
 from masthead.utils.checks import is_editor
+from masthead.utils.db_faults import database_unavailable
 
 if TYPE_CHECKING:
     from masthead.bot import Masthead
@@ -21,14 +22,19 @@ async def _choices(
     interaction: discord.Interaction[Masthead], current: str, *, published_only: bool
 ) -> list[app_commands.Choice[str]]:
     bot = interaction.client
-    async with bot.sessionmaker() as session:
-        found = await issues.find_issues(
-            session,
-            bot.settings.newsletter_name,
-            current[:50],
-            published_only=published_only,
-            limit=MAX_CHOICES,
-        )
+    try:
+        async with bot.sessionmaker() as session:
+            found = await issues.find_issues(
+                session,
+                bot.settings.newsletter_name,
+                current[:50],
+                published_only=published_only,
+                limit=MAX_CHOICES,
+            )
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        return []  # no suggestions rather than a traceback per keystroke of the outage
     return [
         app_commands.Choice(
             name=f"{issue.title} ({issue.month})"

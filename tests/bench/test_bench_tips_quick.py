@@ -48,3 +48,11 @@ def test_bench_export_quick_times_and_measures_every_run() -> None:
         (f, n) for f in ("csv", "json") for n in (500, 2000)
     }
     assert all(r["cli_peak_rss_mb"] > 0 and r["traced_mb"] > 0 for r in measured)
+
+
+def test_bench_tip_writer_quick_times_the_writer_and_a_session() -> None:
+    stdout, written = run_quick("bench_tip_writer.py", "tip_writer.json")
+    assert "submission, 0 earlier tips" in stdout
+    assert "submission, 300 earlier tips" in stdout
+    assert [(r["earlier"], r["n"]) for r in written["rows"]] == [(0, 10), (300, 10)]
+    assert all(r["p50"] > 0 and r["baseline_p50"] > 0 for r in written["rows"])

@@ -26,7 +26,7 @@ async def web_site() -> AsyncIterator[LocalWeb]:
 
 async def cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
     # In a thread: the web server answers from this test's event loop meanwhile.
-    result = await asyncio.to_thread(run_cli, tmp_path, *args)
+    result = await asyncio.to_thread(run_cli, tmp_path, *args, FETCH_ALLOW_PRIVATE="1")
     return result.returncode, result.stdout, result.stderr
 
 
@@ -100,7 +100,9 @@ async def test_a_bad_url_is_one_line_and_stores_nothing(
         "not a URL": "example.com/issue.html",
     }[case]
     # With a good URL before it: all or nothing.
-    result = await asyncio.to_thread(run_cli, tmp_path, "import", web_site.url("/july"), url)
+    result = await asyncio.to_thread(
+        run_cli, tmp_path, "import", web_site.url("/july"), url, FETCH_ALLOW_PRIVATE="1"
+    )
     assert_one_line_error(result, reason, url[:100])
     assert await stored(tmp_path) == 0
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_settings_errors import assert_one_line_error, run_cli
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -33,10 +35,11 @@ def test_month_option_gives_the_month(tmp_path: Path) -> None:
     assert document["items"][0]["section"] == "Featured"
 
 
-def test_month_option_must_be_a_month(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "preview", str(UNDATED), "--month", "August")
+@pytest.mark.parametrize("month", ["August", "2024-1", "2024-13", "2024-01-05", " 2024-01"])
+def test_month_option_must_be_a_month_as_stored(tmp_path: Path, month: str) -> None:
+    result = run_cli(tmp_path, "preview", str(UNDATED), "--month", month)
     assert result.returncode == 2
-    assert "is not a month" in result.stderr
+    assert "is not a month like 2024-01" in result.stderr
 
 
 def test_preview_says_which_layout_it_read(tmp_path: Path) -> None:

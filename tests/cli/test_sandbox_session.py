@@ -33,7 +33,7 @@ async def test_a_mistyped_line_gets_one_line_of_error_and_the_session_goes_on(
         "/latest public:maybe": "public: choose true or false",
         "/tips export format:xls": "format: choose one of md, csv, json",
         "/search query:" + "x" * 201: "query: enter text of at most 200 characters (this is 201)",
-        "/lastest": "no command /lastest (did you mean /latest?); the bot has /issue, /item, ",
+        "/lastest": "no command /lastest (did you mean /latest?); the bot has /feedback, /issue, ",
         "/item nubmer:3": (
             "/item has no option 'nubmer' (did you mean number?); its options: number, issue, "
         ),

@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from db import migrate
-from db.engine import create_engine, create_sessionmaker
+from db.engine import create_engine
 from fakediscord import FakeDiscord
 from masthead.bot import Masthead
-from masthead.settings import Settings
-from tests.cogs.helpers import COMMANDS, READY_TIMEOUT, World, make_world
+from tests.cogs.helpers import COMMANDS, World, make_world, masthead_for
 
 
 @pytest.fixture
@@ -27,18 +26,7 @@ async def masthead(
 ) -> AsyncIterator[Masthead]:
     engine = create_engine(database_url)
     await migrate.upgrade(engine)
-    settings = Settings(
-        discord_token=fake_discord.token,
-        database_url=database_url,
-        api_base=fake_discord.api_base,
-        gateway_url=fake_discord.gateway_url,
-        editor_ids=frozenset({fake_discord.owner.id}),
-    )
-    bot = Masthead(
-        settings=settings,
-        sessionmaker=create_sessionmaker(engine),
-        guild_ready_timeout=READY_TIMEOUT,
-    )
+    bot = masthead_for(fake_discord, engine, database_url)
     await run_bot(bot, commands=COMMANDS)
     yield bot
     await bot.close()  # before the engine goes: the delivery worker may be mid-query

@@ -9,16 +9,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_sessionmaker
 from fakediscord import Channel, FakeDiscord, Guild, InteractionResult, Role, User
 from fakediscord import permissions as perms
 from masthead.bot import Masthead
 from masthead.importing import publish, store_document
 from masthead.samples import SAMPLE_ISSUE
+from masthead.settings import Settings
 from newsletter.parse import parse_issue
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = SAMPLE_ISSUE
-COMMANDS = ("latest", "item", "search", "setup", "issue", "tip", "mytips", "review", "tips")
+COMMANDS = (
+    "latest",
+    "item",
+    "search",
+    "setup",
+    "issue",
+    "tip",
+    "mytips",
+    "review",
+    "tips",
+    "feedback",
+)
 # The emulator sends every GUILD_CREATE at once: no need for discord.py's 2 s wait.
 READY_TIMEOUT = 0.1
 
@@ -82,6 +97,28 @@ async def wait_delivered(fake: FakeDiscord, channel: Channel, parts: int) -> lis
 
     result: list[Any] = await fake.wait_until(done, f"{parts} parts in #{channel.name}", slow=True)
     return result
+
+
+def masthead_for(
+    fake: FakeDiscord, engine: AsyncEngine, database_url: str, **settings: Any
+) -> Masthead:
+    """A Masthead served by ``fake`` on ``engine``'s database, its owner an editor;
+    ``settings`` override the rest (start it with the ``run_bot`` fixture)."""
+    defaults: dict[str, Any] = {
+        "editor_ids": frozenset({fake.owner.id}),
+        "fetch_allow_private": True,  # tests/local_web.py serves on loopback
+    }
+    return Masthead(
+        settings=Settings(
+            discord_token=fake.token,
+            database_url=database_url,
+            api_base=fake.api_base,
+            gateway_url=fake.gateway_url,
+            **(defaults | settings),
+        ),
+        sessionmaker=create_sessionmaker(engine),
+        guild_ready_timeout=READY_TIMEOUT,
+    )
 
 
 def issue_text(title: str = "January 2024", bodies: dict[str, str] | None = None) -> str:

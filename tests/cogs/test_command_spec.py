@@ -1,7 +1,5 @@
 """The registered commands match the command table (docs/commands.md), as Discord stores
 them.
-
-Not yet implemented (later issues), so not listed here: /feedback.
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ SPEC: dict[str, list[tuple[str, int, bool]]] = {
     "mytips": [],
     "review": [],
     "tips export": [("status", STRING, False), ("format", STRING, False), ("scope", STRING, False)],
+    "feedback": [("issue", STRING, False)],
 }
 MESSAGE_COMMANDS = ["Suggest as tip"]
 SLASH, MESSAGE = 1, 3
@@ -96,3 +95,4 @@ async def test_option_limits_and_autocomplete_are_registered(
     assert registered["issue publish"]["issue"]["autocomplete"] is True
     assert registered["issue status"]["issue"]["autocomplete"] is True
     assert registered["search"]["issue"]["autocomplete"] is True
+    assert registered["feedback"]["issue"]["autocomplete"] is True

@@ -6,7 +6,9 @@ import asyncio
 import dataclasses
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +20,7 @@ from masthead.bot import Masthead
 from masthead.importing import store_document
 from newsletter import IssueDocument, Item
 from newsletter.parse import parse_issue
+from newsletter.render import correction_date
 from tests.cogs.helpers import (
     SAMPLE,
     World,
@@ -181,13 +184,21 @@ async def test_a_removed_item_is_edited_to_say_it_was_withdrawn(
     fake_discord: FakeDiscord, masthead: Masthead, world: World
 ) -> None:
     await deliver_sample(fake_discord, masthead, [world])
+    # The date shown is the TIMEZONE setting's: a zone whose date differs from UTC's now.
+    zone = ZoneInfo("Pacific/Kiritimati" if datetime.now(UTC).hour >= 11 else "Etc/GMT+12")
+    masthead.settings = dataclasses.replace(masthead.settings, timezone=zone)
     document = sample()
     await correct(masthead, dataclasses.replace(document, items=document.items[:6]))
     await wait_corrected(masthead.sessionmaker)
+    async with masthead.sessionmaker() as session:
+        corrected_at = (await session.execute(select(Issue.corrected_at))).scalar_one()
+    assert corrected_at is not None
+    day = correction_date(corrected_at.astimezone(zone).date())
     messages = posted(fake_discord, world)
+    assert messages[0].embeds[0]["footer"]["text"].endswith(f"Corrected on {day}")
     withdrawn = titled(messages, "Item 7 — withdrawn")
     assert len(withdrawn) == 1 and edits(fake_discord, withdrawn[0]) == 1
-    assert "withdrawn from the issue (corrected on" in withdrawn[0].embeds[0]["description"]
+    assert f"withdrawn from the issue (corrected on {day})" in withdrawn[0].embeds[0]["description"]
     assert withdrawn[0].components == []  # its votes went with the item
     assert "7. " not in messages[0].embeds[0]["description"]
     assert [edits(fake_discord, m) for m in messages] == [1, 0, 0, 0, 0, 0, 0, 1, 0]

@@ -23,6 +23,7 @@ from masthead.bot import Masthead
 from masthead.importing import store_document
 from masthead.settings import Settings
 from newsletter.parse import parse_issue
+from newsletter.preview_page import issue_page
 from tests.cogs.helpers import COMMANDS, READY_TIMEOUT, World, issue_text, make_world, restart
 from tests.cogs.test_issue_import import buttons, stored
 from tests.local_web import Entry, LocalWeb, rss, running_web
@@ -52,6 +53,7 @@ async def bot(
         gateway_url=fake_discord.gateway_url,
         editor_ids=frozenset({fake_discord.owner.id}),
         feed_poll_seconds=POLL_SECONDS,
+        fetch_allow_private=True,  # tests/local_web.py serves on loopback
     )
     started = Masthead(
         settings=settings,
@@ -234,6 +236,7 @@ async def test_without_a_review_channel_the_editor_gets_the_preview_by_dm(
     serve_feed(web_site, [january(web_site), february(web_site)], "v2")
     dm = await fake_discord.wait_until(lambda: fake_discord.dms(fake_discord.owner), "a DM")
     assert list(buttons(dm[0])) == ["Publish", "Discard"]
+    assert [a.filename for a in dm[0].attachments] == ["preview-2024-02.html"]
     clicked = await fake_discord.click(dm[0], buttons(dm[0])["Discard"], fake_discord.owner)
     assert "Discarded; nothing was stored." in str(clicked.embeds[0]["fields"])
     assert await stored(bot) == []
@@ -250,6 +253,45 @@ async def test_an_entry_that_is_no_issue_is_reported_without_buttons(
     assert preview.embeds[0]["title"] == "Could not read this entry: A note"
     assert preview.embeds[0]["description"].startswith(web_site.url("/note"))
     assert buttons(preview) == {}
+    assert preview.attachments == []  # nothing was read: no page to show
+
+
+async def test_a_preview_attaches_the_entry_page_as_posted(
+    fake_discord: FakeDiscord, bot: Masthead, world: World, review: Channel, web_site: LocalWeb
+) -> None:
+    serve_feed(web_site, [january(web_site)], "v1")
+    await watch(fake_discord, world, web_site.url("/feed.xml"))
+    serve_feed(web_site, [january(web_site), february(web_site)], "v2")
+    (preview,) = await previews(fake_discord, review)
+    [page] = preview.attachments
+    assert page.filename == "preview-2024-02.html"
+    # The same page as `python bot.py preview --html` writes for the entry's text.
+    expected = parse_issue(issue_text("February 2024"), newsletter=bot.settings.newsletter_name)
+    assert page.data == issue_page(expected).encode("utf-8")
+    assert "Beijing opens a new subway line" in page.data.decode()
+
+
+async def test_a_page_over_the_upload_limit_is_named_instead(
+    fake_discord: FakeDiscord,
+    bot: Masthead,
+    world: World,
+    web_site: LocalWeb,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A DM's upload limit, shrunk, in the watcher module the bot loaded (extensions are
+    # imported afresh for each bot, so not necessarily this test's import of it).
+    watcher = bot.get_cog("Feeds").watcher  # type: ignore[union-attr]
+    monkeypatch.setitem(watcher.run.__globals__, "DM_UPLOAD_LIMIT", 1000)
+    serve_feed(web_site, [january(web_site)], "v1")
+    await watch(fake_discord, world, web_site.url("/feed.xml"))
+    serve_feed(web_site, [january(web_site), february(web_site)], "v2")
+    dm = await fake_discord.wait_until(lambda: fake_discord.dms(fake_discord.owner), "a DM")
+    assert dm[0].attachments == []
+    assert dm[0].content.endswith(
+        "over the upload limit here; on the bot's host, run: "
+        "python bot.py preview FILE --html preview.html"
+    )
+    assert list(buttons(dm[0])) == ["Publish", "Discard"]
 
 
 async def test_non_editors_cannot_press_publish(

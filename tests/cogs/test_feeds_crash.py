@@ -45,7 +45,7 @@ async def test_sigkill_while_sending_a_preview_leaves_exactly_one(
 ) -> None:
     world = make_world(fake_discord)
     review = fake_discord.add_channel(world.guild, "review")
-    env = {"DATABASE_URL": database_url, "FEED_POLL_SECONDS": "1"}
+    env = {"DATABASE_URL": database_url, "FEED_POLL_SECONDS": "1", "FETCH_ALLOW_PRIVATE": "1"}
     proc = await bot_process((BOT,), env=env, cwd=tmp_path, commands=("setup", "issue"))
     await fake_discord.run_command(
         world.guild, world.news, world.moderator, "setup", "review", channel=review

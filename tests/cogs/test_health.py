@@ -14,11 +14,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from db import migrate
-from db.engine import create_engine, create_sessionmaker
+from db.engine import create_engine
 from fakediscord import BotProcess, FakeDiscord
 from masthead.bot import Masthead
-from masthead.settings import Settings
-from tests.cogs.helpers import COMMANDS, READY_TIMEOUT, make_world, subscribe
+from tests.cogs.helpers import COMMANDS, make_world, masthead_for, subscribe
 from tests.cogs.tip_helpers import review_channel, send_tip, wait_card
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,17 +35,8 @@ async def watched(
 ) -> Any:
     engine = create_engine(database_url)
     await migrate.upgrade(engine)
-    settings = Settings(
-        discord_token=fake_discord.token,
-        database_url=database_url,
-        api_base=fake_discord.api_base,
-        gateway_url=fake_discord.gateway_url,
-        metrics_port=free_port(),
-    )
-    bot = Masthead(
-        settings=settings,
-        sessionmaker=create_sessionmaker(engine),
-        guild_ready_timeout=READY_TIMEOUT,
+    bot = masthead_for(
+        fake_discord, engine, database_url, editor_ids=frozenset(), metrics_port=free_port()
     )
     await run_bot(bot, commands=COMMANDS)
     yield bot

@@ -313,8 +313,8 @@ async def test_sigkill_between_commit_and_card_posts_the_card_once(
     """before-post: killed while the card's POST is held, so Discord never creates it
     (the emulator drops a held request whose client died); the restarted bot posts it.
     after-post: Discord created the card, but the bot was killed before recording it (the
-    test blocks that write); the restarted bot posts it again with the same nonce, and
-    Discord answers with the existing message instead of creating a second one."""
+    test blocks that write); the restarted bot finds it in the channel's history (the tip
+    was marked as being sent) and records it without posting again."""
     fake = fake_discord
     world, proc, review = await _start(fake, bot_process, database_url, tmp_path)
     posts = await _serving(fake, world, review)
@@ -346,9 +346,52 @@ async def test_sigkill_between_commit_and_card_posts_the_card_once(
         assert card is posted
     again = _card_posts(fake, review)[posts:]
     await fake.wait_until(lambda: again[0].status != 0, "the held post to end")
-    assert [r.status for r in again] == [200 if discord_created_it else 499, 200]
+    assert [r.status for r in again] == ([200] if discord_created_it else [499, 200])
     assert {r.body["nonce"] for r in again if r.body is not None} == {card.nonce}
     assert len(fake.messages(review)) == 2  # the first tip's card, and this one's
+    assert not fake.unexpected_violations()
+
+
+async def test_card_posted_before_a_long_outage_is_found_in_the_history(
+    fake_discord: FakeDiscord,
+    bot_process: Spawn,
+    database_url: str,
+    tmp_path: Path,
+    db_engine: AsyncEngine,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Discord created the card, the bot was killed before recording it, and the bot stays
+    down past Discord's nonce memory (the emulator forgets nonces at once) while people
+    talk in the channel. The restarted bot finds the card in the history and records it:
+    one card, and a later change to the tip edits that card."""
+    fake = fake_discord
+    world, proc, review = await _start(fake, bot_process, database_url, tmp_path)
+    posts = await _serving(fake, world, review)
+    fake.state.nonce_window = 0.0
+    fake.slow(1.0, method="POST", route=MESSAGES, times=1)  # the lock is taken meanwhile
+    await send_tip(fake, world, headline=FARM)
+    tip = await _committed(db, FARM)
+    first_post = await _in_flight(fake, "POST", MESSAGES, f"/{review.id}/")
+    async with _holding_tip(db_engine, tip.id):
+        [posted] = await fake.wait_until(lambda: _cards(fake, review, tip.id), "the card")
+        await asyncio.sleep(0.3)  # the bot has Discord's answer and waits to record it
+        await proc.kill()
+    assert first_post.status == 200
+    unrecorded = await _tip(db, FARM)
+    assert unrecorded is not None and unrecorded.review_message_id is None
+    assert unrecorded.card_sending_channel_id == review.id  # marked before it was sent
+    for n in range(60):  # moderators keep talking while the bot is down
+        fake.post_message(review, world.moderator, f"while the bot was down {n}")
+
+    await _restart(fake, proc)
+    card = await _card_recorded(fake, db, review, tip.id)
+    assert card is posted
+    assert [r.status for r in _card_posts(fake, review)[posts:]] == [200]  # never sent again
+    # Recorded where it is: another reader backing the tip has that card edited.
+    again = await send_tip(fake, world, world.moderator, headline=FARM)
+    assert "Your vote was added" in again.content, again.content
+    await wait_field(fake, card, "Votes", "1")
+    assert _cards(fake, review, tip.id) == [card]
     assert not fake.unexpected_violations()
 
 

@@ -27,6 +27,7 @@ from tests.local_web import Entry, Handler, LocalWeb, rss, running_web
 
 ISSUES = Path(__file__).resolve().parents[1] / "data" / "issues"
 MB = 1_000_000
+LOOPBACK = Limits(allow_private=True)  # the local server is on 127.0.0.1
 
 
 @pytest.fixture
@@ -69,14 +70,16 @@ def issue_text(month: str = "March 2024") -> str:
 
 async def test_a_page_is_parsed_as_an_issue(web_site: LocalWeb) -> None:
     web_site.serve("/issue", (ISSUES / "nine-items-2024-07.html").read_bytes())
-    document = await fetch_document(web_site.url("/issue"), newsletter="This Month in China")
+    document = await fetch_document(
+        web_site.url("/issue"), newsletter="This Month in China", limits=LOOPBACK
+    )
     assert document.month == "2024-07"
     assert len(document.items) == 9
 
 
 async def test_a_markdown_file_over_http_is_parsed(web_site: LocalWeb) -> None:
     web_site.serve("/raw/five.md", (ISSUES / "five-items-2024-05.md").read_bytes(), "text/plain")
-    document = await fetch_document(web_site.url("/raw/five.md"), newsletter="T")
+    document = await fetch_document(web_site.url("/raw/five.md"), newsletter="T", limits=LOOPBACK)
     assert (document.month, len(document.items)) == ("2024-05", 5)
 
 
@@ -84,7 +87,7 @@ async def test_a_page_that_is_no_issue_names_the_url_and_the_reason(web_site: Lo
     web_site.serve("/about", "<html><body><p>We sell tea.</p></body></html>")
     url = web_site.url("/about")
     with pytest.raises(FetchError) as caught:
-        await fetch_document(url, newsletter="T")
+        await fetch_document(url, newsletter="T", limits=LOOPBACK)
     assert "no" in one_line(caught.value, url)
 
 
@@ -93,9 +96,9 @@ async def test_charset_only_in_a_meta_tag_decodes_the_page(web_site: LocalWeb) -
     html = issue_html().replace("Officials expect more.", "Чиновники ждут большего.")
     body = html.replace("<head>", '<head><meta charset="windows-1251">').encode("cp1251")
     web_site.serve("/meta", body, "text/html")  # no charset in the header
-    fetched = await fetch(web_site.url("/meta"))
+    fetched = await fetch(web_site.url("/meta"), limits=LOOPBACK)
     assert fetched is not None and "Чиновники" in fetched.text()
-    document = await fetch_document(web_site.url("/meta"), newsletter="T")
+    document = await fetch_document(web_site.url("/meta"), newsletter="T", limits=LOOPBACK)
     assert "Чиновники ждут большего." in document.items[0].body
 
 
@@ -103,14 +106,14 @@ async def test_chinese_page_with_gbk_declared_in_meta_decodes(web_site: LocalWeb
     body = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
     body += "</head><body><p>本月中国新闻</p></body></html>"
     web_site.serve("/zh", body.encode("gbk"), "text/html")
-    fetched = await fetch(web_site.url("/zh"))
+    fetched = await fetch(web_site.url("/zh"), limits=LOOPBACK)
     assert fetched is not None and "本月中国新闻" in fetched.text()
 
 
 async def test_the_header_charset_wins_over_the_meta_tag(web_site: LocalWeb) -> None:
     body = '<html><head><meta charset="utf-8"></head><body><p>caf\xe9</p></body></html>'
     web_site.serve("/header", body.encode("latin-1"), "text/html; charset=ISO-8859-1")
-    fetched = await fetch(web_site.url("/header"))
+    fetched = await fetch(web_site.url("/header"), limits=LOOPBACK)
     assert fetched is not None and "café" in fetched.text()
 
 
@@ -121,7 +124,7 @@ async def test_a_page_with_site_chrome_still_parses(web_site: LocalWeb) -> None:
     )
     html = html.replace("</body>", "<footer><p>Subscribe! Copyright 2024.</p></footer></body>")
     web_site.serve("/chrome", html)
-    document = await fetch_document(web_site.url("/chrome"), newsletter="T")
+    document = await fetch_document(web_site.url("/chrome"), newsletter="T", limits=LOOPBACK)
     titles = [item.title for item in document.items]
     assert "Solar farms spread across Gansu" in titles[0]
     assert not any("Section" in title for title in titles)
@@ -133,7 +136,7 @@ async def test_a_page_with_site_chrome_still_parses(web_site: LocalWeb) -> None:
 async def test_404_is_one_line(web_site: LocalWeb) -> None:
     url = web_site.url("/missing")
     with pytest.raises(FetchError) as caught:
-        await fetch(url)
+        await fetch(url, limits=LOOPBACK)
     assert one_line(caught.value, url).endswith("HTTP 404 Not Found")
 
 
@@ -141,7 +144,7 @@ async def test_redirect_loop_is_named(web_site: LocalWeb) -> None:
     web_site.routes.update({"/a": redirect("/b"), "/b": redirect("/a")})
     url = web_site.url("/a")
     with pytest.raises(FetchError) as caught:
-        await fetch(url)
+        await fetch(url, limits=LOOPBACK)
     assert "redirect loop" in one_line(caught.value, url)
     assert web_site.hits("/a") + web_site.hits("/b") <= 6
 
@@ -156,12 +159,12 @@ def redirect(to: str) -> Handler:
 async def test_five_redirects_are_followed_and_a_sixth_is_refused(web_site: LocalWeb) -> None:
     web_site.routes.update({f"/r{n}": redirect(f"/r{n + 1}") for n in range(5)})
     web_site.serve("/r5", "<p>five hops</p>")
-    fetched = await fetch(web_site.url("/r0"))
+    fetched = await fetch(web_site.url("/r0"), limits=LOOPBACK)
     assert fetched is not None and fetched.url.endswith("/r5")
     web_site.routes["/r5"] = redirect("/r6")
     web_site.serve("/r6", "<p>six hops</p>")
     with pytest.raises(FetchError) as caught:
-        await fetch(web_site.url("/r0"))
+        await fetch(web_site.url("/r0"), limits=LOOPBACK)
     assert "more than 5 redirects" in one_line(caught.value, web_site.url("/r0"))
 
 
@@ -171,7 +174,7 @@ async def test_a_redirect_to_another_scheme_is_refused(web_site: LocalWeb) -> No
 
     web_site.routes["/ftp"] = to_ftp
     with pytest.raises(FetchError) as caught:
-        await fetch(web_site.url("/ftp"))
+        await fetch(web_site.url("/ftp"), limits=LOOPBACK)
     assert "redirected to" in str(caught.value) and "only http and https" in str(caught.value)
 
 
@@ -192,7 +195,7 @@ async def test_a_50_mb_body_stops_at_2_mb_without_being_read(web_site: LocalWeb)
     url = web_site.url("/huge")
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
-        await fetch(url)
+        await fetch(url, limits=LOOPBACK)
     assert one_line(caught.value, url).endswith("larger than 2 MB")
     assert time.monotonic() - started < 5
     await asyncio.sleep(0.2)  # the server notices the dropped connection
@@ -211,7 +214,7 @@ async def test_an_announced_50_mb_body_is_refused_before_reading(web_site: Local
 
     web_site.routes["/declared"] = declared
     with pytest.raises(FetchError) as caught:
-        await fetch(web_site.url("/declared"))
+        await fetch(web_site.url("/declared"), limits=LOOPBACK)
     assert "larger than 2 MB (50,000,000 bytes announced)" in str(caught.value)
 
 
@@ -219,7 +222,7 @@ async def test_a_compressed_bomb_stops_at_2_mb_unpacked(web_site: LocalWeb) -> N
     bomb = gzip.compress(b" " * (50 * MB))
     web_site.serve("/bomb", bomb, "text/plain", headers={"Content-Encoding": "gzip"})
     with pytest.raises(FetchError) as caught:
-        await fetch(web_site.url("/bomb"))
+        await fetch(web_site.url("/bomb"), limits=LOOPBACK)
     assert "larger than 2 MB" in str(caught.value)
 
 
@@ -236,7 +239,7 @@ async def test_a_slow_body_hits_the_time_limit(web_site: LocalWeb) -> None:
     url = web_site.url("/slow")
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
-        await fetch(url, limits=Limits(timeout=0.5))
+        await fetch(url, limits=Limits(timeout=0.5, allow_private=True))
     assert one_line(caught.value, url).endswith("no complete answer within 0.5 s")
     assert time.monotonic() - started < 2
 
@@ -251,7 +254,7 @@ async def test_a_host_that_refuses_is_one_line() -> None:
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/feed"
     with pytest.raises(FetchError) as caught:
-        await fetch(url)
+        await fetch(url, limits=LOOPBACK)
     assert "cannot connect to 127.0.0.1 (connect call failed" in one_line(caught.value, url)
 
 
@@ -275,7 +278,7 @@ async def test_bad_urls_are_refused_in_one_line_before_any_request(case: str) ->
     message = str(caught.value)
     assert reason in message and "\n" not in message and len(message) < 250
     with pytest.raises(FetchError):
-        await fetch(url)
+        await fetch(url, limits=LOOPBACK)
 
 
 def test_command_line_arguments_with_a_scheme_are_urls() -> None:
@@ -298,9 +301,9 @@ def test_file_names_carry_the_url_path_and_the_month() -> None:
 
 async def test_an_unchanged_resource_is_none_with_its_etag(web_site: LocalWeb) -> None:
     web_site.serve("/feed", rss([]), "application/rss+xml", headers={"ETag": '"v1"'})
-    first = await fetch(web_site.url("/feed"))
+    first = await fetch(web_site.url("/feed"), limits=LOOPBACK)
     assert first is not None and first.etag == '"v1"'
-    assert await fetch(web_site.url("/feed"), etag=first.etag) is None
+    assert await fetch(web_site.url("/feed"), etag=first.etag, limits=LOOPBACK) is None
 
 
 async def test_last_modified_is_sent_back(web_site: LocalWeb) -> None:
@@ -312,9 +315,9 @@ async def test_last_modified_is_sent_back(web_site: LocalWeb) -> None:
         return web.Response(text="<p>x</p>", headers={"Last-Modified": stamp})
 
     web_site.routes["/lm"] = handler
-    first = await fetch(web_site.url("/lm"))
+    first = await fetch(web_site.url("/lm"), limits=LOOPBACK)
     assert first is not None and first.last_modified == stamp
-    assert await fetch(web_site.url("/lm"), last_modified=stamp) is None
+    assert await fetch(web_site.url("/lm"), last_modified=stamp, limits=LOOPBACK) is None
 
 
 # Feeds ------------------------------------------------------------------------------------
@@ -326,7 +329,7 @@ async def test_a_feed_lists_entries_oldest_first(web_site: LocalWeb) -> None:
         Entry("g2", "March", web_site.url("/mar"), "Fri, 01 Mar 2024 08:00:00 GMT"),
     ]
     web_site.serve("/feed", rss(entries), "application/rss+xml")
-    feed = await fetch_feed(web_site.url("/feed"))
+    feed = await fetch_feed(web_site.url("/feed"), limits=LOOPBACK)
     assert feed is not None
     assert [e.key for e in feed.entries] == ["g1", "g2"]
     assert feed.title == "Masthead test feed"
@@ -344,7 +347,7 @@ async def test_a_feed_entry_with_full_content_is_the_issue(web_site: LocalWeb) -
         ),
     ]
     web_site.serve("/feed.xml", rss(entries), "application/rss+xml")
-    document = await fetch_document(web_site.url("/feed.xml"), newsletter="T")
+    document = await fetch_document(web_site.url("/feed.xml"), newsletter="T", limits=LOOPBACK)
     assert document.month == "2024-03"
     assert [item.title for item in document.items][1] == "Beijing opens a new subway line"
     assert web_site.hits("/new") == 0  # the content was in the feed
@@ -354,7 +357,7 @@ async def test_a_summary_only_entry_reads_the_linked_page(web_site: LocalWeb) ->
     web_site.serve("/issues/march", issue_html())
     entries = [Entry("m", "March", web_site.url("/issues/march"))]
     web_site.serve("/feed.xml", rss(entries), "text/xml")
-    document = await fetch_document(web_site.url("/feed.xml"), newsletter="T")
+    document = await fetch_document(web_site.url("/feed.xml"), newsletter="T", limits=LOOPBACK)
     assert len(document.items) == 2
     assert web_site.hits("/issues/march") == 1
 
@@ -367,7 +370,7 @@ async def test_malformed_xml_is_one_line(web_site: LocalWeb) -> None:
     )
     url = web_site.url("/broken.xml")
     with pytest.raises(FetchError) as caught:
-        await fetch_feed(url)
+        await fetch_feed(url, limits=LOOPBACK)
     message = one_line(caught.value, url)
     assert message.endswith(
         "not a readable feed (malformed XML at line 1, column 99: no element found)"
@@ -377,7 +380,7 @@ async def test_malformed_xml_is_one_line(web_site: LocalWeb) -> None:
 async def test_a_page_is_not_a_feed(web_site: LocalWeb) -> None:
     web_site.serve("/page", issue_html())
     with pytest.raises(FetchError) as caught:
-        await fetch_feed(web_site.url("/page"))
+        await fetch_feed(web_site.url("/page"), limits=LOOPBACK)
     assert str(caught.value).endswith("not an RSS or Atom feed (it is a page)")
 
 
@@ -390,7 +393,7 @@ async def test_an_atom_feed_is_read(web_site: LocalWeb) -> None:
         f"{escape_xml(issue_html())}</content></entry></feed>"
     )
     web_site.serve("/atom", atom, "application/atom+xml")
-    document = await fetch_document(web_site.url("/atom"), newsletter="T")
+    document = await fetch_document(web_site.url("/atom"), newsletter="T", limits=LOOPBACK)
     assert len(document.items) == 2
 
 

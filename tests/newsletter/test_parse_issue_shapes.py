@@ -157,3 +157,18 @@ def test_a_line_starting_like_a_comment_age_inside_a_body_is_kept() -> None:
     doc = parse_issue(text)
     assert "3d printing grew fast" in doc.items[0].body
     assert doc.items[1].body == "Robots weld cars in Hefei."
+
+
+def test_a_short_body_under_a_title_of_the_same_length_is_the_items_text() -> None:
+    # Two lines of about the same length read like one wrapped paragraph; the repeated
+    # title at its start still marks where the item's text begins.
+    titles = [f"Chengdu district {n} reports a record harvest" for n in (1, 2, 3)]
+    listed = "\n".join(f"{n}. {t}" for n, t in enumerate(titles, 1))
+    texts = "\n\n".join(
+        f"{n}. {t}\nThe yield in district {n} rose by a tenth." for n, t in enumerate(titles, 1)
+    )
+    doc = parse_issue(f"May 2024\n\n{listed}\n\n{texts}\n")
+    assert [item.title for item in doc.items] == titles
+    assert [item.body for item in doc.items] == [
+        f"The yield in district {n} rose by a tenth." for n in (1, 2, 3)
+    ]
