@@ -67,7 +67,7 @@ def check_address(host: str, address: Address, *, written: bool = False) -> None
 
 def literal_address(host: str) -> Address | None:
     """The address `host` spells out, if it is one (None for a name to resolve)."""
-    bare = host.strip("[]")
+    bare = host.strip("[]").removesuffix(".")  # "127.0.0.1." is 127.0.0.1 to a resolver
     try:
         return ipaddress.ip_address(bare.split("%", 1)[0])  # an IPv6 zone does not matter
     except ValueError:

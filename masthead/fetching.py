@@ -33,6 +33,7 @@ import feedparser
 import trafilatura
 from bs4 import BeautifulSoup
 from w3lib.encoding import html_to_unicode
+from yarl import URL
 
 from masthead.fetch_guard import AddressRefused, GuardedResolver, check_host
 from newsletter.decode import MAX_BYTES
@@ -282,10 +283,13 @@ async def _get(
 ) -> AsyncIterator[aiohttp.ClientResponse]:
     """GET one hop, refused (not transient) when its host is not public."""
     hop = "" if current == url else f"redirected to {shown_url(current)}, where "
+    # Parsed once, as aiohttp would: yarl normalises hosts (①②⑦.0.0.1 is 127.0.0.1), and
+    # the host checked must be the one connected to.
+    target = URL(current)
     try:
         if not limits.allow_private:
-            check_host(urlsplit(current).hostname or "")
-        async with session.get(current, headers=headers, allow_redirects=False) as response:
+            check_host(target.raw_host or "")
+        async with session.get(target, headers=headers, allow_redirects=False) as response:
             yield response
     except AddressRefused as exc:
         raise FetchError(url, f"refused: {hop}{exc}") from None

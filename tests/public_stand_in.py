@@ -29,6 +29,9 @@ def private_urls(port: int, path: str) -> list[str]:
         f"http://2130706433:{port}{path}",
         f"http://0x7f000001:{port}{path}",
         f"http://127.1:{port}{path}",
+        f"http://127.0.0.1.:{port}{path}",
+        f"http://①②⑦.0.0.1:{port}{path}",  # IDNA makes it 127.0.0.1
+        f"http://１２７.０.０.１:{port}{path}",  # full-width digits, likewise
     ]
 
 

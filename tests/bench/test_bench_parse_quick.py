@@ -1,24 +1,10 @@
-import json
-import subprocess
-import sys
-from pathlib import Path
+"""bench/bench_parse.py in --quick mode (see quick.py)."""
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.bench.quick import run_quick
 
 
 def test_bench_parse_quick_runs_and_writes_json() -> None:
-    written = ROOT / "bench" / "out" / "parse.json"
-    written.unlink(missing_ok=True)  # a report left by an earlier run proves nothing
-    result = subprocess.run(
-        [sys.executable, "bench/bench_parse.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "sample preview" in result.stdout
-    report = json.loads(written.read_text())
+    printed, report = run_quick("bench_parse.py", "parse.json", timeout=110, table=False)
+    assert "sample preview" in printed
     assert [r["case"][:3] for r in report["rows"]] == ["(a)", "(b)", "(c)"]
     assert all(r["p50_ms"] > 0 for r in report["rows"])

@@ -1,13 +1,8 @@
 """Every benchmark runs in --quick mode, so none rots between the runs done by hand."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.bench.quick import run_quick
 
 # (script, report written to bench/out/, a line the printed table must have)
 BENCHES = [
@@ -20,21 +15,8 @@ BENCHES = [
 
 @pytest.mark.parametrize(("script", "report", "row"), BENCHES, ids=[b[0] for b in BENCHES])
 def test_bench_quick_prints_ratios_and_writes_json(script: str, report: str, row: str) -> None:
-    (ROOT / "bench" / "out" / report).unlink(missing_ok=True)  # only this run's report counts
-    result = subprocess.run(
-        [sys.executable, f"bench/{script}", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    header = next(line for line in result.stdout.splitlines() if line.startswith("case"))
-    assert "ratio" in header.split()
-    assert row in result.stdout
-    assert "target:" in result.stdout
-    written = json.loads((ROOT / "bench" / "out" / report).read_text())
+    printed, written = run_quick(script, report, timeout=90)
+    assert row in printed
     assert written["quick"] is True
     ratios = [r["ratio"] for r in written["rows"] if "ratio" in r]
     assert ratios and all(value > 0 for value in ratios)

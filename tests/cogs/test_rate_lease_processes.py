@@ -30,7 +30,7 @@ from tests.backends import PG_URL, reset_postgres
 
 BOT = str(Path(__file__).resolve().parents[2] / "bot.py")
 GLOBAL_LIMIT = 50
-SERVERS = {0: 6, 1: 30}  # shard -> subscribed servers: shard 1 has most of the work
+SERVERS = {0: 6, 1: 40}  # shard -> subscribed servers: shard 1 has most of the work
 # Discord's 5 messages per 5 s per channel would bound 50 channels below the global
 # limit; this is about the global limit, so each channel may send as fast as it likes.
 PER_CHANNEL = (50, 1.0)
@@ -124,19 +124,6 @@ async def test_the_busy_process_gets_the_rate_the_other_leaves(
             check_exactly_once(fake_discord, channel, parts)
         records = fake_discord.requests[first:]
         assert not [r for r in records if r.status == 429]
-        if busiest_second(records) > GLOBAL_LIMIT:
-            ids0 = {c.id for c in channels[0]} | {t.id for c in channels[0] for t in fake_discord.threads(c)}
-            ts = sorted((r.time, r.path, r.status) for r in records if not r.path.startswith(("/interactions/", "/webhooks/")))
-            t0 = ts[0][0]
-            for i in range(len(ts)):
-                j = i
-                while j < len(ts) and ts[j][0] < ts[i][0] + 1.0: j += 1
-                if j - i > GLOBAL_LIMIT:
-                    m = [CHANNEL_PATH.search(p) for _, p, _ in ts[i:j]]
-                    print('WINDOW', round(ts[i][0]-t0, 3), j-i, 'small', sum(1 for x in m if x and int(x.group(1)) in ids0), [ (round(t-t0,3), p[-30:]) for t, p, _ in ts[i:j] if not CHANNEL_PATH.search(p)])
-                    print('TIMES', [round(t - t0, 3) for t, _, _ in ts[i:j]])
-                    break
-            print('GRANTS', [(round(t-t0,1), h[-14:], g) for t,h,g in grants])
         assert busiest_second(records) <= GLOBAL_LIMIT
 
         # Whose requests were whose: a thread's id is its header's, in the same server.

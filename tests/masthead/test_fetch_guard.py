@@ -75,6 +75,7 @@ def test_address_kinds(address: str, kind: str | None) -> None:
         ("0x7f000001", "127.0.0.1"),
         ("0177.0.0.1", "127.0.0.1"),
         ("127.1", "127.0.0.1"),
+        ("127.0.0.1.", "127.0.0.1"),
         ("10.1", "10.0.0.1"),
         ("example.com", None),
         ("cafe.de", None),  # hex letters, but a name
