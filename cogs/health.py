@@ -119,4 +119,6 @@ class Health(commands.Cog):
 
 
 async def setup(bot: Masthead) -> None:
-    await bot.add_cog(Health(bot))
+    # Without a port nobody can read the counts: no listener then, so no task per command.
+    if bot.settings.metrics_port is not None:
+        await bot.add_cog(Health(bot))

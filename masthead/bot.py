@@ -95,9 +95,14 @@ class Masthead(commands.AutoShardedBot):
     def remove_modal_route(self, pattern: re.Pattern[str]) -> None:
         self._modal_routes = [(p, h) for p, h in self._modal_routes if p is not pattern]
 
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        # One router for every feature's modals: a listener per feature would be one
-        # more task for every interaction the bot gets.
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event_name, *args, **kwargs)
+        # One router for every feature's modals, run only for a modal's submission: an
+        # on_interaction listener would be one more task for every interaction.
+        if event_name == "interaction" and args[0].type is discord.InteractionType.modal_submit:
+            self._schedule_event(self._route_modal, "on_interaction", *args)
+
+    async def _route_modal(self, interaction: discord.Interaction[Any]) -> None:
         for pattern, handler in self._modal_routes:
             match = submitted_modal(interaction, pattern)
             if match is not None:

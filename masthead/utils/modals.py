@@ -3,7 +3,8 @@
 discord.py keeps each sent `Modal` object in memory until it is submitted or times out,
 and a restart forgets it: a reader who typed a tip while the bot restarted would lose it.
 Masthead sends modals already stopped (so nothing is kept), and the feature that sent one
-reads the submission from the interaction itself in an `on_interaction` listener.
+reads the submission from the interaction itself, routed to it by custom id
+(`Masthead.add_modal_route`).
 """
 
 from __future__ import annotations
