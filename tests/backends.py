@@ -51,6 +51,11 @@ async def reset_postgres(url: str) -> None:
     if url != _SHARED_URL and url not in _created:
         await _create_worker_database(url)
         _created.add(url)
+    await wipe_schema(url)
+
+
+async def wipe_schema(url: str) -> None:
+    """An empty public schema in the PostgreSQL database of ``url``."""
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:

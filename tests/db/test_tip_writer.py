@@ -28,6 +28,7 @@ from db.repositories import tips
 from db.states import TipStatus
 from db.tip_writer import (
     PostgresTipWriter,
+    SessionTipWriter,
     SqliteTipWriter,
     Submission,
     TipWriter,
@@ -368,24 +369,9 @@ async def _decisions(submit: Any, sessionmaker: Sessions) -> list[tuple[object, 
 async def test_the_writer_decides_every_submission_as_submit_tip_does(
     sessionmaker: Sessions,
 ) -> None:
-    index = tips.HeadlineIndex(NEWSLETTER)
-
-    async def through_a_session(submission: Submission) -> tips.SubmitOutcome:
-        async with sessionmaker.begin() as session:
-            return await tips.submit_tip(
-                session,
-                newsletter=submission.newsletter,
-                guild_id=submission.guild_id,
-                user_id=submission.user_id,
-                draft=submission.draft,
-                anonymous=submission.anonymous,
-                for_month=submission.for_month,
-                limit_per_hour=submission.limit_per_hour,
-                now=submission.now,
-                headlines=index,
-            )
-
-    expected = await _decisions(through_a_session, sessionmaker)
+    # submit_tip in a session: the reference every writer must agree with.
+    reference = SessionTipWriter(sessionmaker, tips.HeadlineIndex(NEWSLETTER))
+    expected = await _decisions(reference.submit, sessionmaker)
     async with sessionmaker.begin() as session:
         for model in (TipEvent, TipVote, Tip):
             await session.execute(delete(model))

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from db import migrate
@@ -20,6 +19,7 @@ from db.engine import create_engine
 from fakediscord import Channel, FakeDiscord
 from masthead.bot import Masthead
 from newsletter.render import Part
+from tests.backends import wipe_schema
 from tests.cogs.helpers import COMMANDS, masthead_for
 from tests.faults.cluster import Cluster, find_cluster
 from tests.faults.ledger import count_parts
@@ -95,13 +95,7 @@ async def faults_database_url() -> AsyncIterator[str]:
         pytest.skip("FAULTS_DATABASE_URL is not set (see .ci/run for its cluster)")
     if os.environ.get("PYTEST_XDIST_WORKER"):
         pytest.skip("the fault suite shares one PostgreSQL cluster: run it without -n")
-    engine = create_engine(FAULTS_URL)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await wipe_schema(FAULTS_URL)
     yield FAULTS_URL
 
 
