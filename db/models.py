@@ -169,6 +169,7 @@ class DeliveryPart(Base):
 # A card showing an older revision than its tip has: the condition of a partial index,
 # which a query uses only when its WHERE contains the same terms.
 STALE_CARD = "review_message_id IS NOT NULL AND card_posted_revision < card_revision"
+CARD_SENDING = "card_sending_channel_id IS NOT NULL"
 
 
 class Tip(Base):
@@ -202,6 +203,13 @@ class Tip(Base):
             "id",
             sqlite_where=text(STALE_CARD),
             postgresql_where=text(STALE_CARD),
+        ),
+        # The cards a crash may have left unrecorded: none, nearly always.
+        Index(
+            "ix_tips_card_sending",
+            "id",
+            sqlite_where=text(CARD_SENDING),
+            postgresql_where=text(CARD_SENDING),
         ),
     )
 

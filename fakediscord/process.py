@@ -88,6 +88,13 @@ class BotProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def output_tail(self, lines: int = 60) -> str:
+        """The last lines of the log ("" once it is removed)."""
+        try:
+            return "\n".join(self.output().splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
     async def start(self, fake: FakeDiscord | None = None) -> BotProcess:
         if fake is not None:
             self._identifies_at_start = fake.gateway.identifies

@@ -50,14 +50,30 @@ async def run_bot(fake_discord: FakeDiscord) -> AsyncIterator[Callable[..., Awai
         await runner.stop()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test that ran bot processes shows the end of each one's log, which is
+    deleted at teardown and is often all that explains a failure seen only in CI."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for number, proc in enumerate(getattr(item, BOT_PROCESSES, ()), start=1):
+        report.sections.append((f"bot process {number} output (last lines)", proc.output_tail()))
+
+
+BOT_PROCESSES = "_fakediscord_bot_processes"
+
+
 @pytest_asyncio.fixture
 async def bot_process(
-    fake_discord: FakeDiscord,
+    fake_discord: FakeDiscord, request: pytest.FixtureRequest
 ) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
     """``proc = await bot_process(argv=("bot.py",), env={...}, commands=(...))``: started
-    and connected; killed (and its log removed) at teardown. DISCORD_* variables point at
-    ``fake_discord``."""
+    and connected; killed (and its log removed) at teardown, after a failed test's report
+    has shown the end of its log. DISCORD_* variables point at ``fake_discord``."""
     procs: list[BotProcess] = []
+    setattr(request.node, BOT_PROCESSES, procs)
 
     async def spawn(
         argv: Sequence[str] = ("bot.py",),

@@ -4,7 +4,9 @@
   being sent first; a tip still marked after a crash may have a card nobody recorded,
   so the channel's history from the mark on is searched for it (which works however
   long the bot was down) before it is sent again, with a nonce derived from (tip,
-  channel) that covers a retry within Discord's few minutes of nonce memory;
+  channel) that covers a retry within Discord's few minutes of nonce memory. A tip
+  decided before its lost card was found has it looked for all the same, so that the
+  card is brought up to date like any other;
 - a card showing an older revision of its tip is edited (a vote, a decision made from
   /review, a withdrawal, a forgotten author);
 - the cards of tips deleted by "forget me" are deleted;
@@ -90,7 +92,12 @@ class ReviewOutbox:
                 pause = self.outage.end_pass()
                 if pause is not None:
                     self._retry_at = time.monotonic() + pause
-            await wait_for_wakeup(self._wakeup, POLL_SECONDS)
+            # A back-off ends on time, not at the poll after it: a wake-up while it runs
+            # was cleared above, and would otherwise wait a whole poll more.
+            until_retry = self._retry_at - time.monotonic()
+            await wait_for_wakeup(
+                self._wakeup, POLL_SECONDS if until_retry <= 0 else min(POLL_SECONDS, until_retry)
+            )
 
     def _back_off(self, exc: BaseException) -> None:
         self._failures += 1
@@ -99,6 +106,7 @@ class ReviewOutbox:
         log.warning("review outbox interrupted (%s); retrying in %.0fs", exc, delay)
 
     async def run_once(self) -> None:
+        await self.recover_cards()
         await self.post_cards()
         await self.edit_cards()
         await self.delete_cards()
@@ -140,6 +148,16 @@ class ReviewOutbox:
                     message_id=message.id,
                     revision=tip.card_revision,
                 )
+
+    async def recover_cards(self) -> None:
+        """The lost cards of decided tips, recorded so that they are edited to show the
+        decision (pending tips' are looked for just before their card is posted)."""
+        async with self.bot.sessionmaker() as session:
+            todo = await tips.lost_cards(session)
+        for tip in todo:
+            if await self._recover_card(tip) is None:
+                async with self.bot.sessionmaker.begin() as session:
+                    await tips.clear_card_sending(session, tip.id)
 
     async def _recover_card(self, tip: Tip) -> int | None:
         """A card a crash may have posted without recording it: if it is in the channel

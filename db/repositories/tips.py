@@ -542,6 +542,33 @@ async def cards_to_edit(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
     return list((await session.execute(stmt)).scalars())
 
 
+async def lost_cards(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
+    """Decided tips still marked as having a card on its way: a crash came between
+    Discord taking the card and the bot recording it, and the tip was decided before
+    the card was looked for. (Pending tips are looked for as their card is posted.) The
+    mark is the condition of the partial index ix_tips_card_sending."""
+    stmt = (
+        select(Tip)
+        .where(
+            Tip.card_sending_channel_id.is_not(None),
+            Tip.status != TipStatus.PENDING,
+        )
+        .order_by(Tip.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def clear_card_sending(session: AsyncSession, tip_id: int) -> None:
+    """No lost card was found for a decided tip: nothing is on its way any more."""
+    await session.execute(
+        update(Tip)
+        .where(Tip.id == tip_id)
+        .values(card_sending_channel_id=None, card_sending_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_card_sending(
     session: AsyncSession, tip_id: int, *, channel_id: int, now: datetime | None = None
 ) -> None:

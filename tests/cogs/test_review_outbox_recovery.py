@@ -16,10 +16,18 @@ from sqlalchemy import select
 from cogs.review import _outbox
 from db.models import Tip, TipEvent
 from db.states import DmStatus
-from fakediscord import FakeDiscord
+from fakediscord import Channel, FakeDiscord, Message
 from masthead.bot import Masthead
 from tests.cogs.helpers import World
-from tests.cogs.tip_helpers import decide, fields, review_channel, send_tip, wait_card
+from tests.cogs.tip_helpers import (
+    buttons,
+    decide,
+    fields,
+    review_channel,
+    send_tip,
+    wait_card,
+    wait_field,
+)
 
 MESSAGES = "/channels/{channel_id}/messages"
 
@@ -47,6 +55,19 @@ async def _dm_status(bot: Masthead, action: str) -> DmStatus:
         stmt = select(TipEvent.dm_status).where(TipEvent.action == action)
         status: DmStatus = (await session.execute(stmt)).scalar_one()
         return status
+
+
+async def _lose_a_card(
+    fake: FakeDiscord, world: World, monkeypatch: pytest.MonkeyPatch, channel: Channel
+) -> Message:
+    """A tip whose card Discord took in `channel` but the bot failed to record, once
+    Discord has forgotten its nonce; the outbox retries after its back-off."""
+    fake.state.nonce_window = 0.0
+    failed = fail_once(monkeypatch, "record_card", lambda *_a, **_k: True)
+    await send_tip(fake, world)
+    await fake.wait_until(lambda: failed, "the card to be posted and its record to fail")
+    [card] = fake.messages(channel)
+    return card
 
 
 async def _posts_to(fake: FakeDiscord, channel_id: int) -> int:
@@ -87,11 +108,7 @@ async def test_a_card_lost_in_a_channel_changed_during_the_outage_is_replaced_on
     it is deleted once the new channel has the tip's card: one card in all."""
     fake = fake_discord
     old = await review_channel(fake, world)
-    fake.state.nonce_window = 0.0
-    failed = fail_once(monkeypatch, "record_card", lambda *_a, **_k: True)
-    await send_tip(fake, world)
-    await fake.wait_until(lambda: failed, "the card to be posted and its record to fail")
-    [lost] = fake.messages(old)
+    lost = await _lose_a_card(fake, world, monkeypatch, old)
     new = await review_channel(fake, world, "review-2")
     [card] = await fake.wait_until(lambda: fake.messages(new), "the new card", slow=True)
 
@@ -106,4 +123,38 @@ async def test_a_card_lost_in_a_channel_changed_during_the_outage_is_replaced_on
     assert (tip.review_channel_id, tip.review_message_id) == (new.id, card.id)
     assert (tip.card_sending_channel_id, tip.card_sending_at) == (None, None)
     assert fields(card)["Status"].startswith("⏳"), fields(card)
+    assert not fake.unexpected_violations()
+
+
+async def test_a_lost_card_of_a_tip_decided_before_the_retry_shows_the_decision(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card went out, unrecorded, and a moderator rejected the tip from /review
+    before the outbox came back: the card is found and edited, not left showing
+    "pending" with live buttons, and not posted again."""
+    fake = fake_discord
+    review = await review_channel(fake, world)
+    card = await _lose_a_card(fake, world, monkeypatch, review)
+
+    queue = await fake.run_command(world.guild, world.news, world.moderator, "review")
+    assert queue.message is not None, queue.content
+    opened = await fake.click(queue.message, buttons(queue.message)["Reject"], world.moderator)
+    assert opened.modal is not None, opened.content
+    rejected = await fake.submit_modal(opened, {"reason": "Old news"})
+    assert rejected.type == 7, rejected.content
+
+    await wait_field(fake, card, "Status", "Rejected by")
+    assert fields(card)["Reason"] == "Old news"
+    assert "Change decision" in buttons(card) and "Reject" not in buttons(card)
+    assert await _posts_to(fake, review.id) == 1
+    for _ in range(100):  # the edit is recorded just after Discord took it
+        async with masthead.sessionmaker() as session:
+            tip = (await session.execute(select(Tip))).scalar_one()
+        if tip.card_posted_revision == tip.card_revision:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the card's edit was never recorded")
+    assert (tip.review_channel_id, tip.review_message_id) == (review.id, card.id)
+    assert (tip.card_sending_channel_id, tip.card_sending_at) == (None, None)
     assert not fake.unexpected_violations()
