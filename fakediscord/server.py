@@ -63,7 +63,9 @@ class Emulator:
         self.state = State()
         self.token = token
         self.ack_window = ack_window
-        self.timeout = 5.0  # how long test helpers wait for the bot
+        # How long test helpers wait for the bot: generous, for a loaded CI machine (a wait
+        # that succeeds takes only what it needs; one that fails costs this much).
+        self.timeout = 10.0
         self.ready_timeout = 30.0  # how long they wait for a bot to start
         self.faults = Faults()
         self.requests: list[RequestRecord] = []

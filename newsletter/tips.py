@@ -109,6 +109,8 @@ class TipInputError(ValueError):
 
 def clean_line(text: str) -> str:
     """One line of plain text: NFC, no invisible or control characters, single spaces."""
+    if text.isascii() and text.isprintable():  # most input: nothing to normalize or drop
+        return " ".join(text.split())
     return " ".join(_visible(unicodedata.normalize("NFC", text)).split())
 
 
@@ -140,6 +142,8 @@ def _is_invisible(ch: str) -> bool:
 def _looks_binary(raw: str) -> bool:
     """Raw input with NULs or many controls or replacement characters is not typed text."""
     sample = raw[:_BINARY_SAMPLE]
+    if sample.isascii() and sample.isprintable():  # typed text, as nearly always
+        return False
     if "\x00" in sample:
         return True
     chars = [ch for ch in sample if not ch.isspace()]
@@ -242,15 +246,19 @@ def _link_problem(raw: str, link: str) -> str | None:
 def _is_host(host: str) -> bool:
     # urllib.parse splits the URL but accepts any text as a host name, and the standard
     # library has no host name check; these are the DNS rules (RFC 1123) on IDNA labels.
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
-    except UnicodeError:  # an empty or over-long label, or characters IDNA forbids
-        return False
+    if host[0].isdigit() or ":" in host:  # only these can be IP addresses
+        try:
+            ipaddress.ip_address(host)
+            return True
+        except ValueError:
+            pass
+    if host.isascii():  # IDNA would change nothing; the labels are checked below
+        ascii_host = host.rstrip(".")
+    else:
+        try:
+            ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+        except UnicodeError:  # an empty or over-long label, or characters IDNA forbids
+            return False
     labels = ascii_host.split(".")
     if len(labels) < 2 or len(ascii_host) > 253 or labels[-1].isdigit():
         return False
@@ -406,6 +414,7 @@ def neutralize_csv_cell(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=256)
 def month_after(month: str) -> str:
     """'2023-12' -> '2024-01'."""
     first = dt.datetime.strptime(month, "%Y-%m").date()

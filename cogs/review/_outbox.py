@@ -25,13 +25,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from cogs.review._cards import card_embed, card_view
-from db.models import Tip, TipEvent
+from db.models import CardCleanup, Issue, Tip, TipEvent
 from db.repositories import credits, deliveries, readers, tips
 from db.states import DmStatus, TipStatus
 from masthead.utils.background import OutageBackoff, wait_for_wakeup
@@ -59,6 +60,18 @@ def card_nonce(tip_id: int, channel_id: int) -> str:
 
 def dm_nonce(event_id: int) -> str:
     return hashlib.sha256(f"dm:{event_id}".encode()).hexdigest()[:25]
+
+
+@dataclass(frozen=True)
+class _Work:
+    lost: list[Tip]
+    to_post: list[tuple[Tip, int]]
+    to_edit: list[Tip]
+    votes: dict[int, int]  # of the cards to post and to edit
+    used: dict[int, tuple[Issue, int] | None]  # of the cards to edit
+    cleanups: list[CardCleanup]
+    dms: list[tuple[TipEvent, Tip]]
+    dms_wanted: dict[int, bool]  # by tipster
 
 
 class ReviewOutbox:
@@ -106,16 +119,38 @@ class ReviewOutbox:
         log.warning("review outbox interrupted (%s); retrying in %.0fs", exc, delay)
 
     async def run_once(self) -> None:
-        await self.recover_cards()
-        await self.post_cards()
-        await self.edit_cards()
-        await self.delete_cards()
-        await self.send_dms()
+        work = await self._read_work()
+        if await self.recover_cards(work.lost):
+            self.wake()  # a card found is edited (or replaced) by the next pass
+        await self.post_cards(work.to_post, work.votes)
+        await self.edit_cards(work.to_edit, work.votes, work.used)
+        await self.delete_cards(work.cleanups)
+        await self.send_dms(work.dms, work.dms_wanted)
 
-    async def post_cards(self) -> None:
+    async def _read_work(self) -> _Work:
+        """Everything a pass has to do, read in one session: a pass follows every tip and
+        every decision, and nearly always finds little or nothing to do."""
         async with self.bot.sessionmaker() as session:
-            todo = await tips.cards_to_post(session)
-            votes = await tips.vote_counts(session, [tip.id for tip, _ in todo])
+            to_post = await tips.cards_to_post(session)
+            to_edit = await tips.cards_to_edit(session)
+            ids = [tip.id for tip, _ in to_post] + [tip.id for tip in to_edit]
+            dms = await tips.dms_to_send(session)
+            return _Work(
+                lost=await tips.lost_cards(session),
+                to_post=to_post,
+                to_edit=to_edit,
+                votes=await tips.vote_counts(session, ids) if ids else {},
+                used={tip.id: await credits.used_in(session, tip) for tip in to_edit},
+                cleanups=await tips.card_cleanups(session),
+                dms=dms,
+                dms_wanted={
+                    tip.user_id: await readers.dms_enabled(session, tip.user_id)
+                    for _, tip in dms
+                    if tip.user_id is not None
+                },
+            )
+
+    async def post_cards(self, todo: list[tuple[Tip, int]], votes: dict[int, int]) -> None:
         blocked: set[int] = set()
         for tip, channel_id in todo:
             if tip.guild_id in blocked:
@@ -149,15 +184,18 @@ class ReviewOutbox:
                     revision=tip.card_revision,
                 )
 
-    async def recover_cards(self) -> None:
+    async def recover_cards(self, todo: list[Tip]) -> bool:
         """The lost cards of decided tips, recorded so that they are edited to show the
-        decision (pending tips' are looked for just before their card is posted)."""
-        async with self.bot.sessionmaker() as session:
-            todo = await tips.lost_cards(session)
+        decision (pending tips' are looked for just before their card is posted).
+        Whether any was found."""
+        found = False
         for tip in todo:
             if await self._recover_card(tip) is None:
                 async with self.bot.sessionmaker.begin() as session:
                     await tips.clear_card_sending(session, tip.id)
+            else:
+                found = True
+        return found
 
     async def _recover_card(self, tip: Tip) -> int | None:
         """A card a crash may have posted without recording it: if it is in the channel
@@ -205,11 +243,12 @@ class ReviewOutbox:
             log.info("cannot read the history of %s (%s); relying on the nonce", channel_id, exc)
         return None
 
-    async def edit_cards(self) -> None:
-        async with self.bot.sessionmaker() as session:
-            todo = await tips.cards_to_edit(session)
-            votes = await tips.vote_counts(session, [tip.id for tip in todo])
-            used = {tip.id: await credits.used_in(session, tip) for tip in todo}
+    async def edit_cards(
+        self,
+        todo: list[Tip],
+        votes: dict[int, int],
+        used: dict[int, tuple[Issue, int] | None],
+    ) -> None:
         for tip in todo:
             assert tip.review_channel_id is not None and tip.review_message_id is not None
             channel = self.bot.get_partial_messageable(tip.review_channel_id, guild_id=tip.guild_id)
@@ -236,9 +275,7 @@ class ReviewOutbox:
             async with self.bot.sessionmaker.begin() as session:
                 await tips.record_card_shown(session, tip.id, tip.card_revision)
 
-    async def delete_cards(self) -> None:
-        async with self.bot.sessionmaker() as session:
-            todo = await tips.card_cleanups(session)
+    async def delete_cards(self, todo: list[CardCleanup]) -> None:
         for cleanup in todo:
             channel = self.bot.get_partial_messageable(cleanup.channel_id)
             with contextlib.suppress(discord.NotFound, discord.Forbidden):
@@ -246,14 +283,7 @@ class ReviewOutbox:
             async with self.bot.sessionmaker.begin() as session:
                 await tips.done_cleanup(session, cleanup.id)
 
-    async def send_dms(self) -> None:
-        async with self.bot.sessionmaker() as session:
-            todo = await tips.dms_to_send(session)
-            wanted = {
-                tip.user_id: await readers.dms_enabled(session, tip.user_id)
-                for _, tip in todo
-                if tip.user_id is not None
-            }
+    async def send_dms(self, todo: list[tuple[TipEvent, Tip]], wanted: dict[int, bool]) -> None:
         for event, tip in todo:
             if tip.user_id is None or not wanted.get(tip.user_id, False):
                 await self._dm_done(event, DmStatus.SKIPPED)

@@ -11,7 +11,6 @@ the deferred response.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import discord
@@ -30,30 +29,33 @@ class Deadline:
         self.interaction = interaction
         self.after = after
         self._lock = asyncio.Lock()
+        # A timer, not a sleeping task: nearly every answer comes in time, and cancelling
+        # a timer is free where a task would need a turn of the event loop to end.
+        self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Deadline:
-        self._task = asyncio.create_task(self._defer_later())
+        waited = (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(max(0.0, self.after - waited), self._start_deferring)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stop_timer()
 
-    async def _defer_later(self) -> None:
-        waited = (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
-        await asyncio.sleep(max(0.0, self.after - waited))
-        async with self._lock:  # taken without a pause once the sleep is over
+    def _start_deferring(self) -> None:
+        self._task = asyncio.create_task(self._defer())
+
+    async def _defer(self) -> None:
+        async with self._lock:
             if not self.interaction.response.is_done():
                 await self.interaction.response.defer(ephemeral=True, thinking=True)
 
     async def _stop_timer(self) -> None:
-        task = self._task
-        if task is None or task.done():
-            return
-        if not self._lock.locked():  # still asleep: it will not defer now
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None:  # the deferral started: the answer comes after it
+            await self._task
 
     async def answer(self, content: str, *, view: discord.ui.View | None = None) -> None:
         """The ephemeral answer: the response, or the deferred response's content."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import discord
@@ -16,6 +17,7 @@ def shown(text: str, limit: int | None = None) -> str:
     return inert
 
 
+@functools.lru_cache(maxsize=256)
 def month_title(month: str) -> str:
     """`2024-01` → `January 2024`."""
     return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
