@@ -192,6 +192,11 @@ async def seed_tips(
                 )
         for start in range(0, len(votes), chunk):
             await connection.execute(insert(TipVote), votes[start : start + chunk])
+        if connection.dialect.name == "postgresql":
+            # As autovacuum would after such a jump: without fresh statistics the pooled
+            # connections keep plans made for a nearly empty table.
+            await connection.exec_driver_sql("ANALYZE tips")
+            await connection.exec_driver_sql("ANALYZE tip_votes")
 
 
 async def forget_benchmark_tips(engine: AsyncEngine, newsletter: str) -> None:
