@@ -44,6 +44,9 @@ POLL_SECONDS = 5.0
 # Enough channels at once that the global limit (paced below), not each channel's own
 # 5-messages-per-5-s window, bounds a delivery to many servers.
 MAX_CONCURRENT_CHANNELS = 50
+# Deliveries started (sending, or queued for a channel slot) below which the worker looks
+# for more: twice the slots, so a slot that frees never waits for the database.
+REFILL_BELOW = 2 * MAX_CONCURRENT_CHANNELS
 MAX_BACKOFF_SECONDS = 300.0
 HISTORY_SCAN = 50  # messages searched for a part that a crash may have sent
 CLOCK_SKEW = timedelta(minutes=5)
@@ -87,7 +90,8 @@ class DeliveryWorker:
         self._wakeup = asyncio.Event()
         self._retry_at: dict[int, float] = {}
         self._attempts: dict[int, int] = {}
-        self._running: set[int] = set()
+        self._running: set[int] = set()  # deliveries started and not ended
+        self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
         self.outage = OutageBackoff("delivery worker")
         self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
@@ -103,17 +107,27 @@ class DeliveryWorker:
     async def run(self) -> None:
         await self.bot.wait_until_ready()
         log.info("delivery worker started")
-        while True:
-            # Cleared before the pass, so a wake-up during it starts another one at once.
-            self._wakeup.clear()
-            try:
-                await self.run_once()
-            except Exception as exc:
-                if not self.outage.note(exc):
-                    log.exception("delivery pass failed; trying again shortly")
-            await wait_for_wakeup(self._wakeup, self.outage.end_pass() or POLL_SECONDS)
+        try:
+            while True:
+                # Cleared before the pass, so a wake-up during it starts another at once.
+                self._wakeup.clear()
+                try:
+                    await self.run_once()
+                except Exception as exc:
+                    if not self.outage.note(exc):
+                        log.exception("delivery pass failed; trying again shortly")
+                await wait_for_wakeup(self._wakeup, self.outage.end_pass() or POLL_SECONDS)
+        finally:  # stopped: so are the deliveries under way (each resumes where it was)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def run_once(self) -> None:
+        """Start the deliveries that are due and not under way, and return: the worker
+        looks for more as soon as fewer than REFILL_BELOW are under way, so the channels'
+        queue for the pacer never runs dry between one batch and the next (waiting for a
+        whole batch to end left each batch's last channels sending alone, below the
+        global limit, for seconds)."""
         async with self.bot.sessionmaker() as session:
             shard_count, shard_ids = self.bot.shard_count or 1, self.bot.shard_ids
             pending = await deliveries.unfinished(
@@ -123,13 +137,15 @@ class DeliveryWorker:
                 session, shard_count=shard_count, shard_ids=shard_ids
             )
         now = time.monotonic()
-        mine = [
-            d for d in pending if d.id not in self._running and self._retry_at.get(d.id, 0.0) <= now
-        ]
-        await asyncio.gather(*(self._deliver_with_slot(d) for d in mine))
+        for delivery in pending:
+            if delivery.id in self._running or self._retry_at.get(delivery.id, 0.0) > now:
+                continue
+            self._running.add(delivery.id)  # now: the next pass may come before it starts
+            task = asyncio.create_task(self._deliver_with_slot(delivery))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _deliver_with_slot(self, delivery: Delivery) -> None:
-        self._running.add(delivery.id)
         try:
             # Each request it sends waits for the pacer as it goes out (request_pacing).
             async with self._slots:
@@ -164,6 +180,8 @@ class DeliveryWorker:
                 )
         finally:
             self._running.discard(delivery.id)
+            if len(self._running) < REFILL_BELOW:
+                self.wake()
 
     def _back_off(self, delivery_id: int) -> float:
         attempts = self._attempts.get(delivery_id, 0) + 1
