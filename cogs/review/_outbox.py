@@ -130,13 +130,17 @@ class ReviewOutbox:
     async def _read_work(self) -> _Work:
         """Everything a pass has to do, read in one session: a pass follows every tip and
         every decision, and nearly always finds little or nothing to do."""
+        # Of this process's servers only: each process runs the outbox for its shards,
+        # as it runs their deliveries (two outboxes would send everything twice, saved
+        # only by Discord's few minutes of nonce memory).
+        count, mine = self.bot.shard_count or 1, self.bot.shard_ids
         async with self.bot.sessionmaker() as session:
-            to_post = await tips.cards_to_post(session)
-            to_edit = await tips.cards_to_edit(session)
+            to_post = await tips.cards_to_post(session, shard_count=count, shard_ids=mine)
+            to_edit = await tips.cards_to_edit(session, shard_count=count, shard_ids=mine)
             ids = [tip.id for tip, _ in to_post] + [tip.id for tip in to_edit]
-            dms = await tips.dms_to_send(session)
+            dms = await tips.dms_to_send(session, shard_count=count, shard_ids=mine)
             return _Work(
-                lost=await tips.lost_cards(session),
+                lost=await tips.lost_cards(session, shard_count=count, shard_ids=mine),
                 to_post=to_post,
                 to_edit=to_edit,
                 votes=await tips.vote_counts(session, ids) if ids else {},

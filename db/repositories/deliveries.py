@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, delete, func, insert, literal, select, update
+from sqlalchemy import Integer, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings, Issue
+from db.repositories.shards import on_shards
 from db.states import DeliveryStatus, PartStatus
 from db.types import UTCDateTime, utcnow
 
@@ -176,16 +177,9 @@ async def unfinished(
         Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.DELIVERING))
     )
     if shard_ids is not None:
-        stmt = stmt.where(_on_shards(shard_count, shard_ids))
+        stmt = stmt.where(on_shards(Delivery.guild_id, shard_count, shard_ids))
     stmt = stmt.order_by(Delivery.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
-
-
-def _on_shards(shard_count: int, shard_ids: Sequence[int]) -> ColumnElement[bool]:
-    # PostgreSQL shifts a bigint by an int only: the literal is typed to match.
-    shift = literal(22, Integer)
-    shard = Delivery.guild_id.op(">>")(shift) % max(shard_count, 1)
-    return shard.in_(list(shard_ids))
 
 
 async def get_delivery(session: AsyncSession, delivery_id: int) -> Delivery | None:
@@ -295,7 +289,7 @@ async def outdated(
         .where(Delivery.status == DeliveryStatus.DONE, Delivery.revision < Issue.revision)
     )
     if shard_ids is not None:
-        stmt = stmt.where(_on_shards(shard_count, shard_ids))
+        stmt = stmt.where(on_shards(Delivery.guild_id, shard_count, shard_ids))
     stmt = stmt.order_by(Delivery.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
 

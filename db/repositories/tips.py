@@ -35,6 +35,7 @@ from db.models import (
     TipEvent,
     TipVote,
 )
+from db.repositories.shards import on_shards
 from db.states import DmStatus, TipStatus
 from db.types import utcnow
 from newsletter.tips import (
@@ -499,7 +500,13 @@ async def user_tips(session: AsyncSession, user_id: int, *, limit: int = 25) -> 
 # The review card outbox
 
 
-async def cards_to_post(session: AsyncSession, *, limit: int = 50) -> list[tuple[Tip, int]]:
+async def cards_to_post(
+    session: AsyncSession,
+    *,
+    limit: int = 50,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+) -> list[tuple[Tip, int]]:
     """Pending tips whose card is not in their server's review channel (never posted, or
     the channel was changed since), with that channel, oldest first. A server whose
     channel refused a card is left out until a moderator sets the channel again.
@@ -519,6 +526,7 @@ async def cards_to_post(session: AsyncSession, *, limit: int = 50) -> list[tuple
             GuildSettings.review_failure.is_(None),
             Tip.status == literal_column(f"'{TipStatus.PENDING.value}'"),
             or_(Tip.review_channel_id.is_(None), Tip.review_channel_id != channel),
+            on_shards(GuildSettings.guild_id, shard_count, shard_ids),
         )
         .order_by(Tip.id + 0)
         .limit(limit)
@@ -527,7 +535,13 @@ async def cards_to_post(session: AsyncSession, *, limit: int = 50) -> list[tuple
     return [(tip, channel_id) for tip, channel_id in rows if channel_id is not None]
 
 
-async def cards_to_edit(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
+async def cards_to_edit(
+    session: AsyncSession,
+    *,
+    limit: int = 50,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+) -> list[Tip]:
     """Tips whose card shows an older revision than the tip has. The terms are those of
     the partial index ix_tips_stale_card (models.STALE_CARD), so that index answers it."""
     stmt = (
@@ -535,6 +549,7 @@ async def cards_to_edit(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
         .where(
             Tip.review_message_id.is_not(None),
             Tip.card_posted_revision < Tip.card_revision,
+            on_shards(Tip.guild_id, shard_count, shard_ids),
         )
         .order_by(Tip.id)
         .limit(limit)
@@ -542,7 +557,13 @@ async def cards_to_edit(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def lost_cards(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
+async def lost_cards(
+    session: AsyncSession,
+    *,
+    limit: int = 50,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+) -> list[Tip]:
     """Decided tips still marked as having a card on its way: a crash came between
     Discord taking the card and the bot recording it, and the tip was decided before
     the card was looked for. (Pending tips are looked for as their card is posted.) The
@@ -552,6 +573,7 @@ async def lost_cards(session: AsyncSession, *, limit: int = 50) -> list[Tip]:
         .where(
             Tip.card_sending_channel_id.is_not(None),
             Tip.status != TipStatus.PENDING,
+            on_shards(Tip.guild_id, shard_count, shard_ids),
         )
         .order_by(Tip.id)
         .limit(limit)
@@ -664,12 +686,21 @@ async def done_cleanup(session: AsyncSession, cleanup_id: int) -> None:
 # The DM outbox
 
 
-async def dms_to_send(session: AsyncSession, *, limit: int = 50) -> list[tuple[TipEvent, Tip]]:
+async def dms_to_send(
+    session: AsyncSession,
+    *,
+    limit: int = 50,
+    shard_count: int = 1,
+    shard_ids: Sequence[int] | None = None,
+) -> list[tuple[TipEvent, Tip]]:
     """Decisions still to tell their tipsters, oldest first."""
     stmt = (
         select(TipEvent, Tip)
         .join(Tip, Tip.id == TipEvent.tip_id)
-        .where(TipEvent.dm_status == DmStatus.PENDING)
+        .where(
+            TipEvent.dm_status == DmStatus.PENDING,
+            on_shards(Tip.guild_id, shard_count, shard_ids),
+        )
         .order_by(TipEvent.id)
         .limit(limit)
     )

@@ -150,3 +150,40 @@ async def test_a_dm_being_sent_keeps_its_first_mark(sessionmaker: Sessions) -> N
         assert (await session.execute(stmt)).one() == (T0, DmStatus.PENDING)
         [(pending, _)] = await tips.dms_to_send(session)
     assert pending.dm_sending_at == T0  # what the outbox reads to search from
+
+
+async def test_each_process_sees_only_the_outbox_work_of_its_shards(
+    sessionmaker: Sessions,
+) -> None:
+    """Two processes with a shard each must not both post, edit or DM the same tip."""
+    on_0, on_1 = 6 << 22, 5 << 22  # (guild_id >> 22) % 2: shards 0 and 1
+    await _review_channel(sessionmaker, on_0, 100)
+    await _review_channel(sessionmaker, on_1, 200)
+    new = {g: await _tip(sessionmaker, g) for g in (on_0, on_1)}
+    stale = {
+        g: await _tip(sessionmaker, g, TipStatus.APPROVED, card=(9, g + 1), revision=2, shown=1)
+        for g in (on_0, on_1)
+    }
+    lost = {g: await _tip(sessionmaker, g, TipStatus.REJECTED) for g in (on_0, on_1)}
+    async with sessionmaker.begin() as session:
+        for guild, tip_id in lost.items():
+            await tips.mark_card_sending(session, tip_id, channel_id=guild, now=T0)
+        for tip_id in stale.values():
+            session.add(TipEvent(tip_id=tip_id, action="approved", dm_status=DmStatus.PENDING))
+
+    for shard, guild in ((0, on_0), (1, on_1)):
+        mine = [shard]
+        async with sessionmaker() as session:
+            to_post = await tips.cards_to_post(session, shard_count=2, shard_ids=mine)
+            to_edit = await tips.cards_to_edit(session, shard_count=2, shard_ids=mine)
+            lost_ = await tips.lost_cards(session, shard_count=2, shard_ids=mine)
+            dms = await tips.dms_to_send(session, shard_count=2, shard_ids=mine)
+        assert [t.id for t, _ in to_post] == [new[guild]]
+        assert [t.id for t in to_edit] == [stale[guild]]
+        assert [t.id for t in lost_] == [lost[guild]]
+        assert [t.id for _, t in dms] == [stale[guild]]
+    async with sessionmaker() as session:  # one process with every shard: all of it
+        assert len(await tips.cards_to_post(session)) == 2
+        assert len(await tips.cards_to_edit(session, shard_count=2, shard_ids=[0, 1])) == 2
+        assert len(await tips.lost_cards(session)) == 2
+        assert len(await tips.dms_to_send(session)) == 2
