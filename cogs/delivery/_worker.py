@@ -90,8 +90,7 @@ class DeliveryWorker:
         self._wakeup = asyncio.Event()
         self._retry_at: dict[int, float] = {}
         self._attempts: dict[int, int] = {}
-        self._running: set[int] = set()  # deliveries started and not ended
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._running: dict[int, asyncio.Task[None]] = {}  # deliveries started, not ended
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
         self.outage = OutageBackoff("delivery worker")
         self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
@@ -118,9 +117,10 @@ class DeliveryWorker:
                         log.exception("delivery pass failed; trying again shortly")
                 await wait_for_wakeup(self._wakeup, self.outage.end_pass() or POLL_SECONDS)
         finally:  # stopped: so are the deliveries under way (each resumes where it was)
-            for task in self._tasks:
+            running = list(self._running.values())
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def run_once(self) -> None:
         """Start the deliveries that are due and not under way, and return: the worker
@@ -140,10 +140,8 @@ class DeliveryWorker:
         for delivery in pending:
             if delivery.id in self._running or self._retry_at.get(delivery.id, 0.0) > now:
                 continue
-            self._running.add(delivery.id)  # now: the next pass may come before it starts
-            task = asyncio.create_task(self._deliver_with_slot(delivery))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            # Kept at once: the next pass may come before the task starts.
+            self._running[delivery.id] = asyncio.create_task(self._deliver_with_slot(delivery))
 
     async def _deliver_with_slot(self, delivery: Delivery) -> None:
         try:
@@ -179,7 +177,7 @@ class DeliveryWorker:
                     "delivery %s failed unexpectedly; retrying in %.0fs", delivery.id, delay
                 )
         finally:
-            self._running.discard(delivery.id)
+            self._running.pop(delivery.id, None)
             if len(self._running) < REFILL_BELOW:
                 self.wake()
 

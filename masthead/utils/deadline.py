@@ -28,7 +28,6 @@ class Deadline:
     ) -> None:
         self.interaction = interaction
         self.after = after
-        self._lock = asyncio.Lock()
         # A timer, not a sleeping task: nearly every answer comes in time, and cancelling
         # a timer is free where a task would need a turn of the event loop to end.
         self._timer: asyncio.TimerHandle | None = None
@@ -47,9 +46,8 @@ class Deadline:
         self._task = asyncio.create_task(self._defer())
 
     async def _defer(self) -> None:
-        async with self._lock:
-            if not self.interaction.response.is_done():
-                await self.interaction.response.defer(ephemeral=True, thinking=True)
+        if not self.interaction.response.is_done():
+            await self.interaction.response.defer(ephemeral=True, thinking=True)
 
     async def _stop_timer(self) -> None:
         if self._timer is not None:
