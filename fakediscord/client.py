@@ -14,6 +14,7 @@ did, inject faults.
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,6 +58,7 @@ class FakeDiscord:
         self.emulator = Emulator(
             token=token, ack_window=ack_window, heartbeat_interval=heartbeat_interval
         )
+        self._gc_frozen = False  # see enable_rate_limits
 
     async def start(self) -> FakeDiscord:
         """Listen on a free loopback port."""
@@ -65,6 +67,9 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         await self.emulator.stop()
+        if self._gc_frozen:
+            gc.unfreeze()
+            self._gc_frozen = False
 
     async def __aenter__(self) -> FakeDiscord:
         return await self.start()
@@ -564,8 +569,17 @@ class FakeDiscord:
     def enable_rate_limits(
         self, global_per_second: int = 50, per_route: tuple[int, float] = (5, 5.0)
     ) -> None:
-        """Enforce Discord's limits (global bucket, per-route windows) with real 429s."""
+        """Enforce Discord's limits (global bucket, per-route windows) with real 429s.
+
+        From here on the emulator's clock is the measurement, so the garbage collector
+        stops scanning what this process holds already: a full collection over a long
+        test session's objects paused the emulator for a quarter second, and the requests
+        that queued meanwhile arrived at once, over the limit the bot kept."""
         self.emulator.faults.enable_rate_limits(global_per_second, per_route)
+        if not self._gc_frozen:
+            gc.collect()
+            gc.freeze()
+            self._gc_frozen = True
 
     async def drop_gateway(self, code: int = 4000) -> int:
         """Close the bot's gateway connections; its sessions stay resumable."""

@@ -91,6 +91,7 @@ class DeliveryWorker:
         self._retry_at: dict[int, float] = {}
         self._attempts: dict[int, int] = {}
         self._running: dict[int, asyncio.Task[None]] = {}  # deliveries started, not ended
+        self._ended_while_reading: set[int] | None = None  # see run_once
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_CHANNELS)
         self.outage = OutageBackoff("delivery worker")
         self._pacer = Pacer(GLOBAL_REQUESTS_PER_SECOND * process_share(bot))
@@ -128,17 +129,25 @@ class DeliveryWorker:
         queue for the pacer never runs dry between one batch and the next (waiting for a
         whole batch to end left each batch's last channels sending alone, below the
         global limit, for seconds)."""
-        async with self.bot.sessionmaker() as session:
-            shard_count, shard_ids = self.bot.shard_count or 1, self.bot.shard_ids
-            pending = await deliveries.unfinished(
-                session, shard_count=shard_count, shard_ids=shard_ids
-            )
-            pending += await deliveries.outdated(
-                session, shard_count=shard_count, shard_ids=shard_ids
-            )
+        # A delivery under way when the read began may end before it returns: the read
+        # still shows it due, and starting it again would send its requests twice.
+        self._ended_while_reading = set()
+        try:
+            async with self.bot.sessionmaker() as session:
+                shard_count, shard_ids = self.bot.shard_count or 1, self.bot.shard_ids
+                pending = await deliveries.unfinished(
+                    session, shard_count=shard_count, shard_ids=shard_ids
+                )
+                pending += await deliveries.outdated(
+                    session, shard_count=shard_count, shard_ids=shard_ids
+                )
+        finally:
+            ended, self._ended_while_reading = self._ended_while_reading, None
         now = time.monotonic()
         for delivery in pending:
-            if delivery.id in self._running or self._retry_at.get(delivery.id, 0.0) > now:
+            if delivery.id in self._running or delivery.id in ended:
+                continue
+            if self._retry_at.get(delivery.id, 0.0) > now:
                 continue
             # Kept at once: the next pass may come before the task starts.
             self._running[delivery.id] = asyncio.create_task(self._deliver_with_slot(delivery))
@@ -178,6 +187,8 @@ class DeliveryWorker:
                 )
         finally:
             self._running.pop(delivery.id, None)
+            if self._ended_while_reading is not None:
+                self._ended_while_reading.add(delivery.id)
             if len(self._running) < REFILL_BELOW:
                 self.wake()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -91,3 +92,42 @@ async def test_channel_deleted_during_an_outage_fails_the_delivery_with_its_reas
     general = fake_discord.add_channel(world.guild, "general")
     shown = await wait_for_failure(fake_discord, world, general)
     assert shown.startswith(f"<#{world.news.id}>: channel not found")
+
+
+async def test_a_delivery_ending_while_the_worker_reads_is_not_started_again(
+    fake_discord: FakeDiscord, masthead: Masthead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's read of due deliveries can see one still under way, which then ends
+    # before the read returns: starting it again would send its requests a second time.
+    world = make_world(fake_discord)
+    await subscribe(fake_discord, world)
+    cog = masthead.get_cog("Delivery")
+    assert cog is not None
+    worker: _worker.DeliveryWorker = cog.worker  # type: ignore[attr-defined]
+    read = _worker.deliveries.unfinished
+    overlapped = 0
+
+    async def read_while_one_ends(*args: Any, **kwargs: Any) -> Any:
+        nonlocal overlapped
+        due = await read(*args, **kwargs)
+        under_way = [worker._running[d.id] for d in due if d.id in worker._running]
+        if under_way:
+            overlapped += 1
+            await asyncio.wait(under_way)
+        return due
+
+    record = _worker.deliveries.record_part_sent
+
+    async def record_and_wake(*args: Any, **kwargs: Any) -> Any:
+        worker.wake()  # a pass while the delivery is under way, as other deliveries end
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(_worker.deliveries, "unfinished", read_while_one_ends)
+    monkeypatch.setattr(_worker.deliveries, "record_part_sent", record_and_wake)
+    first = len(fake_discord.requests)
+    await import_and_publish(masthead)
+    await _assert_each_part_once(fake_discord, world)
+    await fake_discord.wait_until(lambda: overlapped >= 1, "a read overlapping the delivery")
+    await asyncio.sleep(0.5)  # time for a second start to send
+    sent = [r for r in fake_discord.requests[first:] if r.method == "POST"]
+    assert len(sent) == len(sample_parts()) + 1, [r.path for r in sent]  # and the thread
