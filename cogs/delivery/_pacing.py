@@ -29,11 +29,12 @@ from masthead.utils.background import wait_for_wakeup
 log = logging.getLogger(__name__)
 
 GLOBAL_REQUESTS_PER_SECOND = 50
-# What the processes sharing a token lease out in all: three requests under the limit,
-# for requests that leave in one second and, delayed on the way, arrive in the next. (A
-# busy pacer fills every second it may; an event loop that lags tens of ms between a
-# request's turn and its sending puts up to three more into one second at Discord.)
-SHARED_BUDGET = GLOBAL_REQUESTS_PER_SECOND - 3
+# What the processes sharing a token lease out in all: one request under the limit, for
+# a request that leaves at the end of one second and, delayed on the way, arrives in the
+# next. (Three were kept back while the end-to-end check saw 51 in one second at the
+# emulator; that was the emulator's own process pausing for a full garbage collection,
+# bunching what arrived meanwhile, not the bots sending more.)
+SHARED_BUDGET = GLOBAL_REQUESTS_PER_SECOND - 1
 RENEW_SECONDS = 1.0
 # A process that sends close to its grant with callers still queued wants all it can get.
 SATURATED = 0.8
