@@ -14,15 +14,17 @@ from typing import Any
 
 import discord
 from discord.ext import commands
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.query_runner import open_query_runner
+from masthead.change_listener import ChangeListener
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
 from masthead.lookup_counts import LookupCounts
 from masthead.metrics import Metrics
 from masthead.published_issues import PublishedIssues
 from masthead.settings import DEFAULT_GATEWAY_URL, Settings
+from masthead.utils.background import BackgroundTask
 from masthead.utils.errors import MastheadTree
 from masthead.utils.modals import submitted_modal
 
@@ -86,6 +88,13 @@ class Masthead(commands.AutoShardedBot):
         # Search's statements: on SQLite most run in place, not in a session's five hops
         # to aiosqlite's thread (db/query_runner.py).
         self.queries = open_query_runner(sessionmaker)
+        # On PostgreSQL other processes may publish: hear it at once, not at a poll.
+        engine = sessionmaker.kw.get("bind")
+        self.change_listener: ChangeListener | None = None
+        self._listening: BackgroundTask | None = None
+        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            self.change_listener = ChangeListener(engine, self.dispatch)
+            self._listening = BackgroundTask("change-listener", self.change_listener.run)
 
     def add_modal_route(self, pattern: re.Pattern[str], handler: ModalHandler) -> None:
         """Send submissions of the modals whose custom id matches `pattern` to `handler`
@@ -122,8 +131,12 @@ class Masthead(commands.AutoShardedBot):
             await self.load_extension(extension)
         assert self.application_id is not None
         await sync_if_changed(self.tree, self.sessionmaker, self.application_id)
+        if self._listening is not None:
+            self._listening.start()
 
     async def close(self) -> None:
+        if self._listening is not None:
+            await self._listening.stop()
         await super().close()
         await self.queries.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, tzinfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Issue
-from db.repositories import credits, deliveries, issues, schedules
+from db.repositories import changes, credits, deliveries, issues, schedules
 from db.states import IssueStatus
 from newsletter.corrections import IssueDiff, diff_documents, part_digest
 from newsletter.document import IssueDocument
@@ -43,7 +43,10 @@ async def store_document(
     delivery worker then makes in every channel it was posted to."""
     if replace:
         await _keep_posted_digests(session, document)
-    return await issues.store_issue(session, issue_data(document), replace=replace)
+    issue, outcome = await issues.store_issue(session, issue_data(document), replace=replace)
+    if outcome == "replaced" and issue.status == IssueStatus.PUBLISHED:
+        await changes.announce(session, "issues_changed")
+    return issue, outcome
 
 
 async def pending_changes(session: AsyncSession, document: IssueDocument) -> IssueDiff | None:
@@ -81,6 +84,7 @@ async def publish(session: AsyncSession, issue: Issue) -> int:
         await credits.credit_published(session, issue)
         # Published before its set time: the schedule has nothing left to do.
         await schedules.cancel_for_issue(session, issue.id, by=None)
+    await changes.announce(session, "issues_changed")  # the other processes deliver too
     return await deliveries.queue_for_subscribers(session, issue.id)
 
 
