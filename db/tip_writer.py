@@ -43,6 +43,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS
 from db.models import Tip
@@ -199,32 +201,44 @@ def _parameters(submission: Submission, encode_time: Callable[[datetime], Any]) 
     }
 
 
+_TIP_CLASS = manager_of_class(Tip)
+_TIP_KEYS = tuple(column.key for column in Tip.__table__.columns)
+
+
+def _tip_of(values: Mapping[str, Any]) -> Tip:
+    """A Tip holding `values` (None for the columns left out), built as the ORM builds a
+    row it loads: straight into the instance. `Tip(**values)` runs an attribute event per
+    column, ~30 µs when warm and ~150 µs in the bot between two submissions, which was a
+    quarter of the writer's time."""
+    if not Tip.__mapper__.configured:
+        configure_mappers()  # as Tip() does first: the attributes work only after
+    tip = _TIP_CLASS.new_instance()
+    tip.__dict__.update(dict.fromkeys(_TIP_KEYS), **values)
+    return tip
+
+
 def _new_tip(submission: Submission, tip_id: int) -> Tip:
-    """The tip just inserted, as submit_tip's session would hold it."""
+    """The tip just inserted, as submit_tip's session would hold it (undecided, no card:
+    the other columns are None)."""
     draft = submission.draft
-    return Tip(
-        id=tip_id,
-        newsletter=submission.newsletter,
-        guild_id=submission.guild_id,
-        user_id=submission.user_id,
-        anonymous=submission.anonymous,
-        headline=draft.headline,
-        link=draft.link,
-        canonical_link=submission.link_key,
-        why=draft.why,
-        for_month=submission.for_month,
-        status=TipStatus.PENDING,
-        version=1,
-        decided_by=None,
-        decided_at=None,
-        decision_reason=None,
-        review_channel_id=None,
-        review_message_id=None,
-        card_revision=1,
-        card_posted_revision=0,
-        used_issue_id=None,
-        used_item_number=None,
-        created_at=submission.now,
+    return _tip_of(
+        dict(
+            id=tip_id,
+            newsletter=submission.newsletter,
+            guild_id=submission.guild_id,
+            user_id=submission.user_id,
+            anonymous=submission.anonymous,
+            headline=draft.headline,
+            link=draft.link,
+            canonical_link=submission.link_key,
+            why=draft.why,
+            for_month=submission.for_month,
+            status=TipStatus.PENDING,
+            version=1,
+            card_revision=1,
+            card_posted_revision=0,
+            created_at=submission.now,
+        )
     )
 
 
@@ -270,7 +284,7 @@ class _Columns:
 
     def tip(self, row: Any) -> Tip:
         """A Tip from a row read by column name (sqlite3.Row, asyncpg.Record)."""
-        return Tip(**{key: read(row[key]) if read else row[key] for key, read in self._readers})
+        return _tip_of({key: read(row[key]) if read else row[key] for key, read in self._readers})
 
 
 def _unchanged(value: Any) -> Any:
