@@ -10,12 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from db.models import Feed
 from db.repositories import deliveries, feeds, guilds, issues, tips
 from db.states import FeedEntryStatus
 from db.types import utcnow
 from masthead.fetching import FetchError, check_url, fetch_feed, limits_for
 from masthead.utils.checks import require_editor, require_guild, require_moderator
 from masthead.utils.errors import UserError
+from masthead.utils.text import shown
 from newsletter.corrections import describe_part
 from newsletter.render import neutralize_mentions
 
@@ -194,6 +196,7 @@ class Setup(commands.GroupCog, group_name="setup"):
             settings = await guilds.get_settings(session, guild_id)
             failures = await deliveries.failures_for_guild(session, guild_id)
             uncorrected = await deliveries.deleted_parts_for_guild(session, guild_id)
+            watched = await feeds.feeds_for_guild(session, guild_id)
 
         def channel(name: str) -> str:
             value = getattr(settings, name, None)
@@ -228,7 +231,21 @@ class Setup(commands.GroupCog, group_name="setup"):
                 value=neutralize_mentions("\n".join(lines))[:1024],
                 inline=False,
             )
+        if watched:
+            embed.add_field(
+                name="Watched feeds (new issues previewed here)",
+                value="\n".join(_feed_line(feed) for feed in watched)[:1024],
+                inline=False,
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def _feed_line(feed: Feed) -> str:
+    """A feed's title and address as text (both come from the web), and its trouble."""
+    line = f"{shown(feed.title, 80)}: `{feed.url[:120].replace('`', 'ˋ')}`"
+    if feed.last_error:
+        line += f" (failing: {shown(feed.last_error, 80)})"
+    return line[:300]
 
 
 async def setup(bot: Masthead) -> None:

@@ -79,6 +79,12 @@ async def get_feed(session: AsyncSession, feed_id: int) -> Feed | None:
     return await session.get(Feed, feed_id)
 
 
+async def feeds_for_guild(session: AsyncSession, guild_id: int) -> list[Feed]:
+    """The feeds whose previews go to this server, oldest first."""
+    stmt = select(Feed).where(Feed.guild_id == guild_id).order_by(Feed.id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
 async def known_keys(session: AsyncSession, feed_id: int, keys: Sequence[str]) -> set[str]:
     """Which of these entry keys (as the feed gives them) were recorded before."""
     by_hash = {entry_key(key): key for key in keys}

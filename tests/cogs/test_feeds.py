@@ -391,3 +391,37 @@ def test_backoff_doubles_per_failure_and_is_capped() -> None:
     assert [backoff_seconds(n, 900) for n in range(1, 5)] == [1800, 3600, 7200, 14400]
     assert backoff_seconds(30, 900) == 6 * 3600
     assert backoff_seconds(3, 12 * 3600) == 12 * 3600  # never sooner than a normal poll
+
+
+async def test_setup_show_lists_the_watched_feeds_with_their_trouble(
+    fake_discord: FakeDiscord, bot: Masthead, world: World, review: Channel, web_site: LocalWeb
+) -> None:
+    # The title comes from the web: its markdown and mentions are shown as text.
+    web_site.serve(
+        "/feed.xml",
+        rss([january(web_site)], title="**China** @everyone <@&123456789012345678>"),
+        "application/rss+xml",
+    )
+    await watch(fake_discord, world, web_site.url("/feed.xml"))
+    web_site.serve("/feed.xml", "down for maintenance", "text/plain", status=503)
+    await polls(fake_discord, web_site, 1)
+
+    async def shown_fields() -> dict[str, str]:
+        result = await fake_discord.run_command(
+            world.guild, world.news, world.moderator, "setup", "show"
+        )
+        return {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
+
+    async def failing() -> bool:
+        async with bot.sessionmaker() as session:
+            feed = await feeds.get_feed(session, 1)
+        return feed is not None and feed.last_error is not None
+
+    for _ in range(50):
+        if await failing():
+            break
+        await asyncio.sleep(0.1)
+    (line,) = (await shown_fields())["Watched feeds (new issues previewed here)"].splitlines()
+    title = "\\*\\*China\\*\\* @\u200beveryone <@\u200b&123456789012345678>"
+    assert line.startswith(f"{title}: `{web_site.url('/feed.xml')}` (failing: ")
+    assert line.endswith("HTTP 503 Service Unavailable)")
