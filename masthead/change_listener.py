@@ -35,22 +35,21 @@ class ChangeListener:
         self.connected = asyncio.Event()  # listening now (for tests and health)
 
     async def run(self) -> None:
-        failures = 0
+        failures = 0  # attempts in a row that did not get as far as listening
         while True:
             try:
-                await self._listen()
-                failures = 0
+                await self._listen(recovering=failures > 0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failures += 1
-                if failures == 1:
+                if failures == 0:  # one line per outage, not one per attempt
                     log.warning("not listening for other processes' changes (%r); retrying", exc)
+            failures = 0 if self.connected.is_set() else failures + 1
             self.connected.clear()
             pause = RETRY_FIRST_SECONDS * 2.0 ** min(failures, 8)
             await asyncio.sleep(min(RETRY_MAX_SECONDS, pause))
 
-    async def _listen(self) -> None:
+    async def _listen(self, *, recovering: bool) -> None:
         lost = asyncio.Event()
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
@@ -64,6 +63,8 @@ class ChangeListener:
             await driver.add_listener(CHANNEL, on_notify)
             try:
                 self.connected.set()
+                if recovering:
+                    log.info("listening for other processes' changes again")
                 for event in sorted(EVENTS):  # whatever was announced while not listening
                     self.dispatch(event)
                 while not lost.is_set():

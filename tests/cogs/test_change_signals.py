@@ -82,7 +82,8 @@ async def test_the_listener_reconnects_after_its_connection_is_cut(
             cut = await connection.scalar(
                 text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()"
+                    "WHERE query LIKE 'LISTEN %' AND datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
                 )
             )
     finally:
