@@ -88,11 +88,13 @@ class Masthead(commands.AutoShardedBot):
         # Search's statements: on SQLite most run in place, not in a session's five hops
         # to aiosqlite's thread (db/query_runner.py).
         self.queries = open_query_runner(sessionmaker)
-        # On PostgreSQL other processes may publish: hear it at once, not at a poll.
         engine = sessionmaker.kw.get("bind")
+        # "sqlite" or "postgresql": what the workers decide by (sharing, listening).
+        self.dialect: str = engine.dialect.name if isinstance(engine, AsyncEngine) else "sqlite"
+        # On PostgreSQL other processes may publish: hear it at once, not at a poll.
         self.change_listener: ChangeListener | None = None
         self._listening: BackgroundTask | None = None
-        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+        if isinstance(engine, AsyncEngine) and self.dialect == "postgresql":
             self.change_listener = ChangeListener(engine, self.dispatch)
             self._listening = BackgroundTask("change-listener", self.change_listener.run)
 

@@ -75,9 +75,7 @@ def process_share(bot: Masthead) -> float:
 def shares_budget(bot: Masthead) -> bool:
     """Other processes deliver too and can be reached: lease the rate through the
     database. (Shard processes on one SQLite file keep to their static share.)"""
-    bind = bot.sessionmaker.kw.get("bind")
-    dialect = getattr(getattr(bind, "dialect", None), "name", "sqlite")
-    return process_share(bot) < 1.0 and dialect != "sqlite"
+    return process_share(bot) < 1.0 and bot.dialect != "sqlite"
 
 
 class ChannelUnusable(Exception):
