@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Issue, Item, ItemLookup, ItemVote, MissedSearch, Tip
 from db.states import IssueStatus, TipStatus
+from db.upsert import dialect_insert
 from newsletter.tips import month_after
 
 # Rows per INSERT: well under SQLite's 32,766 bound parameters, with four per row.
@@ -47,11 +47,6 @@ class Feedback:
     tips_by_status: dict[TipStatus, int]
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
@@ -80,7 +75,7 @@ async def add_lookups(
         for issue_id, number in keys
         if issue_id in existing
     ]
-    insert = _insert(session)
+    insert = dialect_insert(session)
     for chunk in _chunks(rows):
         stmt = insert(ItemLookup).values(chunk)
         await session.execute(
@@ -103,7 +98,7 @@ async def add_missed_searches(
         for (hour, query), count in sorted(counts.items())
         if count > 0
     ]
-    insert = _insert(session)
+    insert = dialect_insert(session)
     for chunk in _chunks(rows):
         stmt = insert(MissedSearch).values(chunk)
         await session.execute(

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BotState
+from db.upsert import dialect_insert
 
 
 async def get_value(session: AsyncSession, key: str) -> str | None:
@@ -14,12 +15,12 @@ async def get_value(session: AsyncSession, key: str) -> str | None:
 
 
 async def set_value(session: AsyncSession, key: str, value: str) -> None:
-    row = await session.get(BotState, key)
-    if row is None:
-        session.add(BotState(key=key, value=value))
-    else:
-        row.value = value
-    await session.flush()
+    """Store or replace a value. One upsert: two processes starting side by side both
+    found no value and both inserted it, and the second start failed on the key."""
+    stmt = dialect_insert(session)(BotState).values(key=key, value=value)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[BotState.key], set_={"value": value})
+    )
 
 
 async def pop_value(session: AsyncSession, key: str) -> str | None:

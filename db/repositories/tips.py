@@ -22,7 +22,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -38,6 +37,7 @@ from db.models import (
 from db.repositories.shards import on_shards
 from db.states import DmStatus, TipStatus
 from db.types import utcnow
+from db.upsert import dialect_insert
 from newsletter.tips import (
     HEADLINE_THRESHOLD,
     TipDraft,
@@ -100,11 +100,6 @@ class Forgotten:
     votes: int
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -133,7 +128,9 @@ async def _serialize_submissions(session: AsyncSession) -> None:
     WAL snapshot that cannot then take the write lock (SQLITE_BUSY at once). So this must
     be the transaction's first statement.
     """
-    stmt = _insert(session)(BotState).values(key=SUBMISSION_LOCK_KEY, value="serializes tips")
+    stmt = dialect_insert(session)(BotState).values(
+        key=SUBMISSION_LOCK_KEY, value="serializes tips"
+    )
     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
     await session.execute(stmt)
 
@@ -288,7 +285,7 @@ async def _vote(session: AsyncSession, original: Tip, user_id: int, now: datetim
     if original.user_id == user_id:
         return Duplicate(original=original, counted=False, votes=await votes())
     stmt = (
-        _insert(session)(TipVote)
+        dialect_insert(session)(TipVote)
         .values(tip_id=original.id, user_id=user_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["tip_id", "user_id"])
     )
