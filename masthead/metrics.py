@@ -81,7 +81,7 @@ class Metrics:
         async def on_request_start(
             session: aiohttp.ClientSession, context: SimpleNamespace, params: Any
         ) -> None:
-            await before_request(params.url.path)  # a delivery's pacing, as it is sent
+            await before_request(params.url)  # a delivery's pacing, as it is sent
 
         trace.on_request_start.append(on_request_start)
         trace.on_request_end.append(on_request_end)

@@ -14,6 +14,8 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 
+from yarl import URL
+
 Pace = Callable[[], Awaitable[None]]
 
 _PACE: ContextVar[Pace | None] = ContextVar("masthead_request_pace", default=None)
@@ -30,7 +32,9 @@ def paced(pace: Pace) -> Iterator[None]:
         _PACE.reset(token)
 
 
-async def before_request(path: str) -> None:
+async def before_request(url: URL) -> None:
     pace = _PACE.get()
-    if pace is not None and not any(part in path for part in _EXEMPT):
+    # The path is decoded only for a paced task's requests: every interaction answer
+    # passes here too.
+    if pace is not None and not any(part in url.path for part in _EXEMPT):
         await pace()
