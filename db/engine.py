@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
@@ -25,8 +25,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             kwargs["connect_args"] = connect_args
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
-    database = url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    database = sqlite_file(url)
+    if database is not None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
@@ -50,3 +50,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     # Objects stay usable after commit; relationships are lazy="raise", so nothing
     # reaches back into a closed session by accident.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The file of a SQLite URL; None for another backend, or a database in memory (or
+    given as a `file:` URI), which connections outside the engine's own cannot open."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if database.startswith("file:") else database

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS
+from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,8 @@ def _fetch(connection: sqlite3.Connection, sql: str, params: dict[str, object]) 
 def open_query_runner(sessionmaker: async_sessionmaker[AsyncSession]) -> QueryRunner:
     """The cheapest runner for the sessionmaker's database."""
     url = sessionmaker.kw["bind"].url
-    database = url.database or ""
-    on_disk = database not in ("", ":memory:") and not database.startswith("file:")
-    if url.get_backend_name() == "sqlite" and on_disk:
+    database = sqlite_file(url)
+    if database is not None:
         return SqliteQueryRunner(database)
     if url.get_backend_name() == "postgresql":
         return PostgresQueryRunner(url)

@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 
-from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS
+from db.engine import CONNECT_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_MS, sqlite_file
 from db.models import Tip
 from db.query_runner import QueryRunner
 from db.repositories import tips
@@ -636,9 +636,8 @@ def open_tip_writer(
     """The fastest writer for the sessionmaker's database; `headlines` is the
     newsletter's index, kept between submissions."""
     url = sessionmaker.kw["bind"].url
-    database = url.database or ""
-    on_disk = database not in ("", ":memory:") and not database.startswith("file:")
-    if url.get_backend_name() == "sqlite" and on_disk:
+    database = sqlite_file(url)
+    if database is not None:
         return SqliteTipWriter(database, headlines)
     if url.get_backend_name() == "postgresql":
         return PostgresTipWriter(url, headlines)

@@ -17,7 +17,7 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.query_runner import open_query_runner
-from masthead.change_listener import ChangeListener
+from masthead.change_listener import ChangeSignals, open_change_signals
 from masthead.command_sync import sync_if_changed
 from masthead.endpoints import apply_endpoints
 from masthead.lookup_counts import LookupCounts
@@ -91,11 +91,12 @@ class Masthead(commands.AutoShardedBot):
         engine = sessionmaker.kw.get("bind")
         # "sqlite" or "postgresql": what the workers decide by (sharing, listening).
         self.dialect: str = engine.dialect.name if isinstance(engine, AsyncEngine) else "sqlite"
-        # On PostgreSQL other processes may publish: hear it at once, not at a poll.
-        self.change_listener: ChangeListener | None = None
+        # Other processes (shards, the CLI) may publish: hear it at once, not at a poll.
+        self.change_listener: ChangeSignals | None = None
         self._listening: BackgroundTask | None = None
-        if isinstance(engine, AsyncEngine) and self.dialect == "postgresql":
-            self.change_listener = ChangeListener(engine, self.dispatch)
+        if isinstance(engine, AsyncEngine):
+            self.change_listener = open_change_signals(engine, self.dispatch)
+        if self.change_listener is not None:
             self._listening = BackgroundTask("change-listener", self.change_listener.run)
 
     def add_modal_route(self, pattern: re.Pattern[str], handler: ModalHandler) -> None:

@@ -1,22 +1,30 @@
-"""Hearing, on PostgreSQL, the changes other processes announce (db/repositories/changes.py).
+"""Hearing the changes other processes announce (db/repositories/changes.py).
 
-One pooled connection LISTENs for as long as the bot runs; each notification becomes the
-bot event it names, so the workers and caches react as they do to a change made here.
-A lost connection is opened again, and then every event is dispatched once, since what
-was announced meanwhile is gone: the events only make the listeners look, so one too
-many costs a query. The workers' polls stay as the fallback.
+Each announcement becomes the bot event it names, so the workers and caches react as
+they do to a change made here. The events only make them look, so one too many costs a
+query, and when the watch was interrupted every event is dispatched once: what was
+announced meanwhile is not known. The workers' polls stay as the fallback.
+
+- PostgreSQL (`ChangeListener`): one pooled connection LISTENs for as long as the bot
+  runs; a lost connection is opened again.
+- SQLite (`SqliteChangeWatcher`): a connection of its own asks `PRAGMA data_version`
+  every quarter second, on a thread, and reads the announcements only when another
+  connection committed since.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.repositories.changes import CHANNEL, EVENTS
+from db.engine import sqlite_file
+from db.repositories.changes import CHANNEL, EVENTS, sqlite_signals
 from masthead.utils.background import wait_for_wakeup
 
 log = logging.getLogger(__name__)
@@ -26,6 +34,42 @@ log = logging.getLogger(__name__)
 CHECK_SECONDS = 30.0
 RETRY_FIRST_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
+# SQLite: how often the watcher asks whether another connection committed.
+WATCH_SECONDS = 0.25
+
+
+class ChangeSignals(Protocol):
+    connected: asyncio.Event  # hearing changes now (for tests and health)
+
+    async def run(self) -> None: ...
+
+
+def open_change_signals(
+    engine: AsyncEngine, dispatch: Callable[[str], None]
+) -> ChangeSignals | None:
+    """The way this engine's database tells of other processes' changes; None for a
+    database no other process can open (SQLite in memory)."""
+    if engine.dialect.name == "postgresql":
+        return ChangeListener(engine, dispatch)
+    path = sqlite_file(engine.url)
+    return None if path is None else SqliteChangeWatcher(path, dispatch)
+
+
+async def _retrying(watch: Callable[[bool], Any], connected: asyncio.Event) -> None:
+    """Run `watch(recovering)` for ever, again after each failure, with back-off."""
+    failures = 0  # attempts in a row that did not get as far as hearing changes
+    while True:
+        try:
+            await watch(failures > 0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if failures == 0:  # one line per outage, not one per attempt
+                log.warning("not hearing other processes' changes (%r); retrying", exc)
+        failures = 0 if connected.is_set() else failures + 1
+        connected.clear()
+        pause = RETRY_FIRST_SECONDS * 2.0 ** min(failures, 8)
+        await asyncio.sleep(min(RETRY_MAX_SECONDS, pause))
 
 
 class ChangeListener:
@@ -35,21 +79,9 @@ class ChangeListener:
         self.connected = asyncio.Event()  # listening now (for tests and health)
 
     async def run(self) -> None:
-        failures = 0  # attempts in a row that did not get as far as listening
-        while True:
-            try:
-                await self._listen(recovering=failures > 0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if failures == 0:  # one line per outage, not one per attempt
-                    log.warning("not listening for other processes' changes (%r); retrying", exc)
-            failures = 0 if self.connected.is_set() else failures + 1
-            self.connected.clear()
-            pause = RETRY_FIRST_SECONDS * 2.0 ** min(failures, 8)
-            await asyncio.sleep(min(RETRY_MAX_SECONDS, pause))
+        await _retrying(self._listen, self.connected)
 
-    async def _listen(self, *, recovering: bool) -> None:
+    async def _listen(self, recovering: bool) -> None:
         lost = asyncio.Event()
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
@@ -77,3 +109,52 @@ class ChangeListener:
                 # and this one may be dead or stuck.
                 await connection.invalidate()
         log.warning("the connection listening for other processes' changes closed; reopening")
+
+
+class SqliteChangeWatcher:
+    def __init__(
+        self, path: str, dispatch: Callable[[str], None], *, every: float = WATCH_SECONDS
+    ) -> None:
+        self.path = path
+        self.dispatch = dispatch
+        self.every = every
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        await _retrying(self._watch, self.connected)
+
+    async def _watch(self, recovering: bool) -> None:
+        connection = await asyncio.to_thread(self._open)
+        try:
+            version, seen = await asyncio.to_thread(self._look, connection, None)
+            self.connected.set()
+            if recovering:
+                log.info("hearing other processes' changes again")
+            for event in sorted(EVENTS):  # whatever was announced while not watching
+                self.dispatch(event)
+            while True:
+                await asyncio.sleep(self.every)
+                now, signals = await asyncio.to_thread(self._look, connection, version)
+                if now == version:
+                    continue
+                version = now
+                for event in sorted(EVENTS):
+                    if signals.get(event) != seen.get(event):
+                        self.dispatch(event)
+                seen = signals
+        finally:
+            connection.close()
+
+    def _open(self) -> sqlite3.Connection:
+        # Only reads, in autocommit: each look is its own read transaction. A short busy
+        # wait: a look that cannot read now is simply tried again.
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=rw"  # never creates the file
+        connection = sqlite3.connect(uri, uri=True, timeout=1.0, check_same_thread=False)
+        connection.isolation_level = None
+        return connection
+
+    @staticmethod
+    def _look(connection: sqlite3.Connection, version: int | None) -> tuple[int, dict[str, str]]:
+        """The data version, and the announcements if it is not `version` any more."""
+        now = int(connection.execute("PRAGMA data_version").fetchone()[0])
+        return now, ({} if now == version else sqlite_signals(connection))

@@ -1,9 +1,10 @@
 """What reader commands ask for, kept in memory: published issues and jump links.
 
 /latest and /item ask for the same few published issues over and over, and those change
-only when an issue is published or replaced. Entries live `ttl` seconds, so a change made
-by another process (the CLI, another shard) shows up soon; this process's own changes
-clear the cache at once (the `issues_changed` event, the delivery worker). While the
+only when an issue is published or replaced. Changes clear the cache at once (the
+`issues_changed` event, the delivery worker), those of other processes too as they are
+announced (masthead/change_listener.py); entries also live only `ttl` seconds, in case
+an announcement was missed. While the
 database cannot be reached, an expired entry is still served: readers keep /latest and
 /item for what was asked before the outage.
 """

@@ -1,21 +1,32 @@
-"""Telling every bot process on one PostgreSQL database that something changed.
+"""Telling every bot process on one database that something changed.
 
 A process that publishes an issue wakes its own workers with an event. The others (other
 shards, or a bot running beside the CLI that published) would see the change only at
-their next poll, and serve the old issue from their caches meanwhile. On PostgreSQL the
-change is also announced with NOTIFY in the transaction that makes it, so listeners hear
-of it when, and only if, it commits (masthead/change_listener.py turns it back into the
-event). SQLite is one process: nothing to tell.
+their next poll, and serve the old issue from their caches meanwhile. So the change is
+also announced in the transaction that makes it, and the other processes hear of it when,
+and only if, it commits (masthead/change_listener.py turns it back into the event):
+
+- PostgreSQL: NOTIFY.
+- SQLite (the bot and the CLI on one file): a row per event in `bot_state` gets a new
+  token. The watchers notice a commit by any other connection with `PRAGMA data_version`,
+  which costs no read of a table, and only then read these rows.
 """
 
 from __future__ import annotations
 
+import secrets
+import sqlite3
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import BotState
+from db.upsert import dialect_insert
 
 CHANNEL = "masthead_changes"
 # The events another process may need to hear about; the payload is the event's name.
 EVENTS = frozenset({"issues_changed"})
+SIGNAL_PREFIX = "changed:"
 
 
 async def announce(session: AsyncSession, event: str) -> None:
@@ -24,3 +35,22 @@ async def announce(session: AsyncSession, event: str) -> None:
         raise ValueError(f"not an event other processes listen for: {event!r}")
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_notify(CHANNEL, event)))
+        return
+    token = secrets.token_hex(8)
+    stmt = dialect_insert(session)(BotState).values(key=SIGNAL_PREFIX + event, value=token)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[BotState.key], set_={"value": token})
+    )
+
+
+def sqlite_signals(connection: sqlite3.Connection) -> dict[str, str]:
+    """SQLite: each announced event's latest token (a stdlib connection: the watcher's)."""
+    rows = connection.execute(
+        "SELECT key, value FROM bot_state WHERE key >= ? AND key < ?",
+        (SIGNAL_PREFIX, SIGNAL_PREFIX[:-1] + chr(ord(SIGNAL_PREFIX[-1]) + 1)),
+    )
+    return {
+        key.removeprefix(SIGNAL_PREFIX): value
+        for key, value in rows
+        if key.removeprefix(SIGNAL_PREFIX) in EVENTS
+    }
