@@ -15,8 +15,13 @@ review card posted). Two cases: the database holding only this run's tips, then 
 after --earlier tips (default 10,000, other servers of the newsletter) were bulk-inserted,
 which the duplicate check reads on every submission.
 
+With --breakdown it also splits each bot's submit time where it is spent: the emulator
+and discord.py until the bot's handler starts (Masthead's modal router, the baseline's
+`on_submit`), the handler until it starts its answer, and the answer until the emulator
+has it. The two in-bot moments are taken by wrapping those functions from here.
+
 Usage: python bench/bench_tips.py [--quick] [--rounds N] [--samples N] [--users N]
-       [--warmup N] [--earlier N] [--database-url URL]
+       [--warmup N] [--earlier N] [--database-url URL] [--breakdown]
 Writes bench/out/tips.json and prints a table. Also the tip generator and bulk seeding
 used by bench/bench_export.py.
 """
@@ -28,7 +33,8 @@ import asyncio
 import logging
 import random
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,7 +42,7 @@ from typing import Any
 
 import discord
 from _common import percentile, print_table, ratio, verdict, write_report
-from baseline_bot import TIP_RECEIPT, BaselineBot
+from baseline_bot import TIP_RECEIPT, BaselineBot, TipForm
 from bench_commands import (
     BASELINE_SHARD,
     MASTHEAD_SHARD,
@@ -61,6 +67,7 @@ from masthead.bot import Masthead
 from masthead.importing import publish, store_document
 from masthead.samples import SAMPLE_ISSUE
 from masthead.settings import Settings
+from masthead.utils.deadline import Deadline
 from newsletter.parse import parse_issue
 
 NEWSLETTER = "Masthead tip benchmark"  # its tips are deleted before and after a run
@@ -220,6 +227,7 @@ class Target:
     review: Channel | None = None  # Masthead's review channel: a card per tip
     cards: int = 0
     turn: int = 0
+    moments: Moments | None = None  # with --breakdown
 
     def next_reader(self) -> User:
         self.turn += 1
@@ -230,6 +238,47 @@ class Target:
 class Samples:
     submit_ms: list[float] = field(default_factory=list)
     open_ms: list[float] = field(default_factory=list)
+    phases_ms: dict[str, list[float]] = field(default_factory=dict)
+
+
+PHASES = ("to the handler", "handler to its answer", "answer to the emulator")
+
+
+class Moments:
+    """When the submission in flight reached its bot's handler and its answer
+    (time.monotonic, the emulator's clock), for --breakdown."""
+
+    def __init__(self) -> None:
+        self.handler: float | None = None
+        self.answer: float | None = None
+
+    def clear(self) -> None:
+        self.handler = self.answer = None
+
+    def phases(self, created: float, received: float) -> dict[str, float] | None:
+        if self.handler is None:
+            return None
+        answer = self.answer if self.answer is not None else self.handler
+        return {
+            PHASES[0]: (self.handler - created) * 1000,
+            PHASES[1]: (answer - self.handler) * 1000,
+            PHASES[2]: (received - answer) * 1000,
+        }
+
+    def watch(self, bot: Masthead) -> None:
+        """Wrap Masthead's modal router, Deadline.answer and the baseline's on_submit."""
+        moments = self
+
+        def stamped(call: Callable[..., Awaitable[None]], at: str) -> Callable[..., Any]:
+            async def wrapper(*args: Any, **kwargs: Any) -> None:
+                setattr(moments, at, time.monotonic())
+                await call(*args, **kwargs)
+
+            return wrapper
+
+        bot._route_modal = stamped(bot._route_modal, "handler")  # type: ignore[method-assign]
+        Deadline.answer = stamped(Deadline.answer, "answer")  # type: ignore[method-assign]
+        TipForm.on_submit = stamped(TipForm.on_submit, "handler")  # type: ignore[method-assign]
 
 
 class Numbering:
@@ -291,12 +340,17 @@ async def start_baseline(fake: FakeDiscord, server: Server) -> InProcessBot:
     return runner
 
 
-async def submit(fake: FakeDiscord, target: Target, values: dict[str, str]) -> tuple[float, float]:
-    """One tip: (submit → answer, /tip → form) in ms. Anything but a receipt stops the run."""
+async def submit(
+    fake: FakeDiscord, target: Target, values: dict[str, str]
+) -> tuple[float, float, dict[str, float] | None]:
+    """One tip: (submit → answer, /tip → form) in ms, and with --breakdown the submit's
+    phases. Anything but a receipt stops the run."""
     server, reader = target.server, target.next_reader()
     opened = await fake.run_command(server.guild, server.channel, reader, "tip")
     if opened.modal is None or opened.latency is None:
         raise RuntimeError(f"/tip did not open the form: {opened!r}")
+    if target.moments is not None:
+        target.moments.clear()
     result = await fake.submit_modal(opened, values)
     expected = "Thanks! Your tip **#" if target.masthead else TIP_RECEIPT
     if (
@@ -306,21 +360,26 @@ async def submit(fake: FakeDiscord, target: Target, values: dict[str, str]) -> t
         or not result.content.startswith(expected)
     ):
         raise RuntimeError(f"the tip form was not answered with a receipt: {result!r}")
+    phases = None
+    if target.moments is not None and result.interaction.answered_at is not None:
+        phases = target.moments.phases(result.interaction.created, result.interaction.answered_at)
     if target.review is not None:  # idle again once the tip's review card is out
         target.cards += 1
         review, cards = target.review, target.cards
         await fake.wait_until(lambda: len(fake.messages(review)) >= cards, "the review card")
     await asyncio.sleep(IDLE_GAP)
-    return result.latency * 1000, opened.latency * 1000
+    return result.latency * 1000, opened.latency * 1000, phases
 
 
 async def sample(
     fake: FakeDiscord, target: Target, numbering: Numbering, n: int, into: Samples
 ) -> None:
     for _ in range(n):
-        submit_ms, open_ms = await submit(fake, target, numbering.next())
+        submit_ms, open_ms, phases = await submit(fake, target, numbering.next())
         into.submit_ms.append(submit_ms)
         into.open_ms.append(open_ms)
+        for phase, ms in (phases or {}).items():
+            into.phases_ms.setdefault(phase, []).append(ms)
 
 
 CASES = ("empty", "earlier")
@@ -341,8 +400,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             runners.append(runner)
             engines.append(engine)
             runners.append(await start_baseline(fake, base))
-            bot_target = Target(mine, masthead=True, review=review)
-            base_target = Target(base, masthead=False)
+            moments = None
+            if args.breakdown:
+                moments = Moments()
+                moments.watch(runner.bot)
+            bot_target = Target(mine, masthead=True, review=review, moments=moments)
+            base_target = Target(base, masthead=False, moments=moments)
             numbering = Numbering()
             try:
                 for case in CASES:
@@ -402,7 +465,20 @@ def summarize(results: dict[str, tuple[Samples, Samples]], earlier: int) -> dict
             "n": len(opened),
         }
     )
-    return {"rows": rows}
+    phases = []
+    for case in CASES:
+        bot, base = results[case]
+        for phase in PHASES:
+            if phase in bot.phases_ms:
+                phases.append(
+                    {
+                        "case": case,
+                        "phase": phase,
+                        "p50": percentile(bot.phases_ms[phase], 50),
+                        "baseline_p50": percentile(base.phases_ms.get(phase, []), 50),
+                    }
+                )
+    return {"rows": rows, "phases": phases}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -416,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url",
         help="a database for Masthead (e.g. PostgreSQL); default: a temporary SQLite file",
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also split each submit time into phases"
     )
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 3)
@@ -445,6 +524,17 @@ def main(argv: list[str] | None = None) -> int:
             ("n", "n"),
         ],
     )
+    if report["phases"]:
+        print("where the submit time went, p50 of each phase (ms):")
+        print_table(
+            report["phases"],
+            [
+                ("case", "case"),
+                ("phase", "phase"),
+                ("p50", "Masthead"),
+                ("baseline_p50", "baseline"),
+            ],
+        )
     by_key = {row["key"]: row for row in rows}
     met = {}
     for case, what in (("empty", "p50 ratio"), ("earlier", "p50 ratio, earlier tips")):

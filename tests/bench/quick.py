@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def run_quick(
-    script: str, report: str, *, timeout: float = 120, table: bool = True
+    script: str,
+    report: str,
+    *,
+    timeout: float = 120,
+    table: bool = True,
+    args: Sequence[str] = (),
 ) -> tuple[str, dict[str, Any]]:
-    """``bench/<script> --quick``: what it printed and the JSON report it wrote to
-    bench/out/<report>. A table (``table``) has a ratio column and a target line."""
+    """``bench/<script> --quick [args]``: what it printed and the JSON report it wrote
+    to bench/out/<report>. A table (``table``) has a ratio column and a target line."""
     path = ROOT / "bench" / "out" / report
     path.unlink(missing_ok=True)  # a report left by an earlier run proves nothing
     result = subprocess.run(
-        [sys.executable, f"bench/{script}", "--quick"],
+        [sys.executable, f"bench/{script}", "--quick", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
