@@ -18,6 +18,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -121,12 +122,19 @@ class SqliteChangeWatcher:
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
-        await _retrying(self._watch, self.connected)
-
-    async def _watch(self, recovering: bool) -> None:
-        connection = await asyncio.to_thread(self._open)
+        # One thread of its own: the connection is opened, used and closed there, also
+        # when the watch is cancelled in the middle of a look.
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="change-watcher")
         try:
-            version, seen = await asyncio.to_thread(self._look, connection, None)
+            await _retrying(lambda recovering: self._watch(thread, recovering), self.connected)
+        finally:
+            thread.shutdown(wait=False)  # what is queued (a close) still runs
+
+    async def _watch(self, thread: ThreadPoolExecutor, recovering: bool) -> None:
+        loop = asyncio.get_running_loop()
+        connection = await loop.run_in_executor(thread, self._open)
+        try:
+            version, seen = await loop.run_in_executor(thread, self._look, connection, None)
             self.connected.set()
             if recovering:
                 log.info("hearing other processes' changes again")
@@ -134,7 +142,7 @@ class SqliteChangeWatcher:
                 self.dispatch(event)
             while True:
                 await asyncio.sleep(self.every)
-                now, signals = await asyncio.to_thread(self._look, connection, version)
+                now, signals = await loop.run_in_executor(thread, self._look, connection, version)
                 if now == version:
                     continue
                 version = now
@@ -143,7 +151,7 @@ class SqliteChangeWatcher:
                         self.dispatch(event)
                 seen = signals
         finally:
-            connection.close()
+            thread.submit(connection.close)  # after any look still running
 
     def _open(self) -> sqlite3.Connection:
         # Only reads, in autocommit: each look is its own read transaction. A short busy
