@@ -353,13 +353,25 @@ def _numbers_disagree(key_a: str, key_b: str) -> bool:
     return not (numbers_a <= numbers_b or numbers_b <= numbers_a)
 
 
+_SENTENCE_END = ".!?…。！？ "
+# What joined a removed link to the text ("https://… — Headline"); a hyphen only before a
+# space, so "-5°C in Harbin" keeps its minus.
+_LEADING_JOINER = re.compile(r"^(?:[—–:|·•]+|-+(?=\s))\s*")
+
+
 def prefill_from_message(content: str) -> tuple[str, str, str]:
     """(headline, link, why) for the tip form, taken from a chat message."""
     text = clean_text(_MENTION.sub(" ", content))
     link = next(_links_in(text), "")
-    why = _shorten(text, WHY_MAX)
-    sentences = split_sentences(clean_text(_without_links(text)))
-    headline = _shorten(clean_line(sentences[0]), HEADLINE_MAX) if sentences else ""
+    words = clean_text(_without_links(text))
+    sentences = split_sentences(words)
+    first = _LEADING_JOINER.sub("", clean_line(sentences[0])) if sentences else ""
+    headline = _shorten(first, HEADLINE_MAX)
+    # A message that is only a headline and its link says nothing more: the reader writes
+    # why it matters, rather than the card repeating the headline as the reason.
+    said = _LEADING_JOINER.sub("", clean_line(words)).rstrip(_SENTENCE_END)
+    says_more = said != headline.rstrip(_SENTENCE_END)
+    why = _shorten(text, WHY_MAX) if says_more else ""
     return headline, link, why
 
 

@@ -154,6 +154,26 @@ async def test_suggest_as_tip_prefills_the_form_from_a_chat_message(
     assert tip.user_id == world.reader.id and tip.link == values["link"]
 
 
+async def test_suggest_as_tip_leaves_why_to_the_reader_when_the_message_is_a_bare_link_post(
+    fake_discord: FakeDiscord, masthead: Masthead, world: World
+) -> None:
+    posted = fake_discord.post_message(
+        world.news, world.moderator, "https://news.example/bus — Chengdu launches driverless buses"
+    )
+    opened = await fake_discord.run_message_command(
+        world.guild, world.news, world.reader, "Suggest as tip", posted
+    )
+    assert opened.modal is not None
+    values = {
+        c["custom_id"]: c.get("value", "")
+        for row in opened.modal["components"]
+        for c in ([row["component"]] if "component" in row else row["components"])
+    }
+    assert values["headline"] == "Chengdu launches driverless buses"
+    assert values["link"] == "https://news.example/bus"
+    assert values["why"] == ""
+
+
 async def test_a_duplicate_link_votes_for_the_original_across_servers(
     fake_discord: FakeDiscord, masthead: Masthead, world: World
 ) -> None:

@@ -479,10 +479,29 @@ def test_prefill_why_is_the_cleaned_text_with_its_links() -> None:
 
 
 def test_prefill_removes_mentions_from_headline_and_why() -> None:
-    message = f"<@123> <@!42> <@&456> <#789> @everyone @here {HEADLINE} </tip:99>"
+    message = f"<@123> <@!42> <@&456> <#789> @everyone @here {HEADLINE}. </tip:99> Big news."
     headline, _, why = prefill_from_message(message)
-    assert headline == HEADLINE
-    assert why == HEADLINE
+    assert headline == HEADLINE + "."
+    assert why == f"{HEADLINE}. Big news."
+
+
+@pytest.mark.parametrize(
+    ("message", "headline"),
+    [
+        (f"{HEADLINE} https://a.example.com/x", HEADLINE),
+        (f"<@123> {HEADLINE}.\n\nhttps://a.example.com/x", HEADLINE + "."),
+        (f"https://a.example.com/x — {HEADLINE}!", HEADLINE + "!"),
+        (f"https://a.example.com/x: {HEADLINE}", HEADLINE),
+        (f"https://a.example.com/x - {HEADLINE}", HEADLINE),
+        ("https://a.example.com/x -5°C in Harbin all week", "-5°C in Harbin all week"),
+        ("https://a.example.com/x", ""),
+    ],
+)
+def test_prefill_why_is_empty_when_the_message_is_only_a_headline_and_its_link(
+    message: str, headline: str
+) -> None:
+    # The card would otherwise give the headline again as the reason it matters.
+    assert prefill_from_message(message) == (headline, "https://a.example.com/x", "")
 
 
 def test_prefill_keeps_an_email_address_that_looks_like_a_mention() -> None:
