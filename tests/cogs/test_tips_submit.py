@@ -58,11 +58,7 @@ async def test_try_again_reopens_the_form_with_what_was_typed(
         refused.message, buttons(refused.message)["Try again"], world.reader
     )
     assert reopened.modal is not None
-    prefilled = {
-        c["custom_id"]: c.get("value")
-        for row in reopened.modal["components"]
-        for c in ([row["component"]] if "component" in row else row["components"])
-    }
+    prefilled = form_values(reopened.modal)
     assert prefilled == {
         "headline": HEADLINE,
         "link": "javascript:alert(1)",
@@ -140,11 +136,7 @@ async def test_suggest_as_tip_prefills_the_form_from_a_chat_message(
         world.guild, world.news, world.reader, "Suggest as tip", posted
     )
     assert opened.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for row in opened.modal["components"]
-        for c in ([row["component"]] if "component" in row else row["components"])
-    }
+    values = form_values(opened.modal)
     assert values["link"] == "https://news.example/bus?utm_source=x"
     assert "Chengdu launches driverless buses" in values["headline"]
     assert "<@123>" not in values["headline"] + values["why"]
@@ -164,11 +156,7 @@ async def test_suggest_as_tip_leaves_why_to_the_reader_when_the_message_is_a_bar
         world.guild, world.news, world.reader, "Suggest as tip", posted
     )
     assert opened.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for row in opened.modal["components"]
-        for c in ([row["component"]] if "component" in row else row["components"])
-    }
+    values = form_values(opened.modal)
     assert values["headline"] == "Chengdu launches driverless buses"
     assert values["link"] == "https://news.example/bus"
     assert values["why"] == ""
@@ -267,11 +255,7 @@ async def test_suggest_as_tip_on_a_posted_item_takes_its_title_not_its_number(
         world.guild, item_thread(fake_discord, world), world.reader, "Suggest as tip", item
     )
     assert opened.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for row in opened.modal["components"]
-        for c in ([row["component"]] if "component" in row else row["components"])
-    }
+    values = form_values(opened.modal)
     assert values["headline"] and not values["headline"].startswith("2.")
     assert values["headline"][:40] in item.embeds[0]["title"]
 
@@ -279,3 +263,12 @@ async def test_suggest_as_tip_on_a_posted_item_takes_its_title_not_its_number(
 def item_thread(fake: FakeDiscord, world: World) -> Any:
     [thread] = fake.threads(world.news)
     return thread
+
+
+def form_values(modal: dict[str, Any]) -> dict[str, str]:
+    """The form's prefilled values by input, "" where none is given."""
+    return {
+        c["custom_id"]: c.get("value", "")
+        for row in modal["components"]
+        for c in ([row["component"]] if "component" in row else row["components"])
+    }
