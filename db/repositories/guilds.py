@@ -8,6 +8,8 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import GuildSettings
+from db.types import utcnow
+from db.upsert import dialect_insert
 
 
 class _Keep(Enum):
@@ -31,10 +33,15 @@ async def update_settings(
     moderator_role_id: int | _Keep | None = KEEP,
 ) -> GuildSettings:
     """Change the settings named; the others keep their values."""
-    settings = await session.get(GuildSettings, guild_id)
-    if settings is None:
-        settings = GuildSettings(guild_id=guild_id)
-        session.add(settings)
+    # The row is made sure of first, with an insert that yields to one made meanwhile:
+    # read-then-add let two first /setup commands both add it, and one of them failed.
+    await session.execute(
+        dialect_insert(session)(GuildSettings)
+        .values(guild_id=guild_id, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[GuildSettings.guild_id])
+    )
+    settings = await session.get(GuildSettings, guild_id, populate_existing=True)
+    assert settings is not None
     if announce_channel_id is not KEEP:
         settings.announce_channel_id = announce_channel_id
     if ping_role_id is not KEEP:
