@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feed, FeedEntry
 from db.states import FeedEntryStatus
+from db.types import utcnow
+from db.upsert import dialect_insert
 
 UNDECIDED = (FeedEntryStatus.PENDING, FeedEntryStatus.SENT)
 IN_CHUNK = 500  # keys per IN list, far below every backend's parameter limit
@@ -56,13 +57,29 @@ async def watch(
 ) -> tuple[Feed, bool]:
     """Watch a feed, or point an already watched one at this server and editor (its
     entries stay seen). Returns the feed and whether it is new."""
-    feed = (
-        await session.execute(select(Feed).where(Feed.url_key == url_key(url)))
+    # Inserted unless it is there, or is being added meanwhile (two servers adding one
+    # feed at once): read-then-add made one of them fail on the unique key.
+    new_id = (
+        await session.execute(
+            dialect_insert(session)(Feed)
+            .values(
+                url=url,
+                url_key=url_key(url),
+                title=title[:200],
+                added_by=added_by,
+                failures=0,
+                next_poll_at=next_poll_at,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[Feed.url_key])
+            .returning(Feed.id)
+        )
     ).scalar_one_or_none()
-    created = feed is None
-    if feed is None:
-        feed = Feed(url=url, url_key=url_key(url), added_by=added_by)
-        session.add(feed)
+    stmt = (
+        select(Feed).where(Feed.url_key == url_key(url)).execution_options(populate_existing=True)
+    )
+    feed = (await session.execute(stmt)).scalar_one()
+    created = new_id is not None
     feed.title = title[:200]
     feed.guild_id = guild_id
     feed.added_by = added_by
@@ -104,8 +121,7 @@ async def add_entries(session: AsyncSession, feed_id: int, entries: Sequence[New
     recorded first by another process)."""
     if not entries:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     added = 0
     for entry in entries:
         stmt = (

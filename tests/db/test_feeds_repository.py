@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Feed
@@ -53,6 +55,41 @@ async def test_watching_a_feed_again_updates_it_instead_of_adding_one(
         )
     assert not created and again.id == feed.id
     assert (again.title, again.guild_id, again.added_by) == ("Renamed", None, 7)
+
+
+async def test_two_servers_adding_one_feed_at_once_both_succeed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    # Neither has seen the other's row: the second waits for the first and takes the feed
+    # over, as if it had come second, instead of failing on the unique URL.
+    async def watch(session: AsyncSession, guild_id: int) -> tuple[Feed, bool]:
+        return await feeds.watch(
+            session,
+            url="https://example.com/feed",
+            title=f"From {guild_id}",
+            guild_id=guild_id,
+            added_by=EDITOR,
+            etag=None,
+            last_modified=None,
+            next_poll_at=utcnow(),
+        )
+
+    async with sessionmaker() as first, sessionmaker() as second:
+        _, first_created = await watch(first, 1)
+
+        async def later() -> bool:
+            _, created = await watch(second, 2)
+            await second.commit()
+            return created
+
+        waiting = asyncio.create_task(later())
+        await asyncio.sleep(0.2)  # the second now waits for the first's row
+        await first.commit()
+        second_created = await asyncio.wait_for(waiting, timeout=10)
+    assert (first_created, second_created) == (True, False)
+    async with sessionmaker() as session:
+        [feed] = (await session.execute(select(Feed))).scalars().all()
+    assert (feed.guild_id, feed.title) == (2, "From 2")
 
 
 async def test_an_entry_is_recorded_once(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
