@@ -75,6 +75,8 @@ class Setup(commands.GroupCog, group_name="setup"):
             raise UserError("Pick a normal role to ping, not @everyone or a bot's role.")
         queued = False
         async with self.bot.sessionmaker.begin() as session:
+            # A publish at this moment queues the channel, or is seen by the catch-up.
+            await deliveries.lock_subscriptions(session)
             await guilds.update_settings(
                 session,
                 guild_id,

@@ -9,9 +9,12 @@ from sqlalchemy import Integer, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryPart, GuildSettings, Issue
+from db.repositories import state
 from db.repositories.shards import on_shards
 from db.states import DeliveryStatus, PartStatus
 from db.types import UTCDateTime, utcnow
+
+SUBSCRIPTIONS_LOCK = "deliveries:subscriptions"
 
 
 async def queue_delivery(
@@ -104,13 +107,24 @@ async def record_part_sent(
     return part
 
 
+async def lock_subscriptions(session: AsyncSession) -> None:
+    """Take turns with publishing: a server choosing its announce channel (and catching
+    up on the latest issue) while an issue is being queued. Without it, on PostgreSQL, a
+    publish could read the settings before the new channel was committed, and the
+    channel read the latest issue before the publish was: neither queued the new issue
+    there. Call it first in the transaction (db/repositories/state.py, take_lock)."""
+    await state.take_lock(session, SUBSCRIPTIONS_LOCK)
+
+
 async def queue_for_subscribers(session: AsyncSession, issue_id: int) -> int:
     """Queue the issue for every server with an announce channel; returns how many new.
 
     Two statements whatever the number of servers (one row at a time took 3.8 s at
     2,000, past Discord's deadline for the editor's answer): failed deliveries to the
     current announce channels are queued again, then the missing ones are inserted.
+    The settings are read under the subscriptions' lock (lock_subscriptions).
     """
+    await lock_subscriptions(session)
     subscribed = GuildSettings.announce_channel_id.is_not(None)
     current_channel = (
         select(GuildSettings.ping_role_id)

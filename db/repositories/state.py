@@ -23,6 +23,21 @@ async def set_value(session: AsyncSession, key: str, value: str) -> None:
     )
 
 
+async def take_lock(session: AsyncSession, name: str) -> None:
+    """Wait until no other transaction holds the lock `name`, and hold it until this one
+    ends: a write to one row. On PostgreSQL the upsert keeps that row locked until
+    commit, and READ COMMITTED lets every later statement see what the holders before
+    committed. On SQLite the write takes the database's write lock (waiting up to
+    busy_timeout); there it must be the transaction's first statement: reads before it
+    run outside the transaction with the driver's implicit transactions, and after an
+    explicit BEGIN they pin a WAL snapshot that cannot then take the write lock
+    (SQLITE_BUSY at once)."""
+    stmt = dialect_insert(session)(BotState).values(key=name, value="lock")
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[BotState.key], set_={"value": "lock"})
+    )
+
+
 async def pop_value(session: AsyncSession, key: str) -> str | None:
     """Delete a value and return it; of two concurrent callers only one gets it.
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    BotState,
     CardCleanup,
     GuildSettings,
     ItemVote,
@@ -34,6 +33,7 @@ from db.models import (
     TipEvent,
     TipVote,
 )
+from db.repositories import state
 from db.repositories.shards import on_shards
 from db.states import DmStatus, TipStatus
 from db.types import utcnow
@@ -119,20 +119,10 @@ async def _serialize_submissions(session: AsyncSession) -> None:
     """Wait until no other submission is in flight, until this transaction ends.
 
     The rate limit and the duplicate check read, then write: two submissions at once
-    would both read "not there yet". So every submission starts with a write to one row.
-    On PostgreSQL the upsert holds that row's lock until commit, and READ COMMITTED lets
-    every later statement see what the submissions before committed. On SQLite the first
-    write starts the transaction and takes the database's write lock (waiting up to
-    busy_timeout). Reads before it would not be covered: with the driver's implicit
-    transactions they run outside the transaction, and after an explicit BEGIN they pin a
-    WAL snapshot that cannot then take the write lock (SQLITE_BUSY at once). So this must
-    be the transaction's first statement.
+    would both read "not there yet". So every submission starts with a lock, which must
+    be the transaction's first statement (state.take_lock says why).
     """
-    stmt = dialect_insert(session)(BotState).values(
-        key=SUBMISSION_LOCK_KEY, value="serializes tips"
-    )
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
-    await session.execute(stmt)
+    await state.take_lock(session, SUBMISSION_LOCK_KEY)
 
 
 async def retry_at(

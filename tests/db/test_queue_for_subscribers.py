@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Delivery, GuildSettings
-from db.repositories import deliveries, issues
+from db.repositories import deliveries, guilds, issues
 from db.states import DeliveryStatus
 
 Sessions = async_sessionmaker[AsyncSession]
+NEWSLETTER = "This Month in China"
 
 
 async def _issue_id(sessionmaker: Sessions) -> int:
@@ -116,3 +118,50 @@ async def test_without_subscribers_nothing_is_queued(sessionmaker: Sessions) -> 
     async with sessionmaker.begin() as session:
         assert await deliveries.queue_for_subscribers(session, issue_id) == 0
     assert await _rows(sessionmaker, issue_id) == {}
+
+
+async def _month(sessionmaker: Sessions, month: str, *, published: bool) -> int:
+    data = issues.IssueData(
+        newsletter=NEWSLETTER,
+        month=month,
+        title=month,
+        document_json=json.dumps({"month": month}),
+        content_hash=f"hash {month}",
+        items=[],
+    )
+    async with sessionmaker.begin() as session:
+        issue, _ = await issues.store_issue(session, data)
+        if published:
+            await issues.mark_published(session, issue)
+    return issue.id
+
+
+async def test_a_channel_chosen_while_an_issue_is_published_gets_that_issue(
+    sessionmaker: Sessions,
+) -> None:
+    # /setup announce (with its catch-up) and a publish, each in its own transaction, at
+    # the same moment. Unserialized, on PostgreSQL, the publish read the settings before
+    # the channel was committed, and /setup read the latest issue before the publish
+    # was: the new issue was queued for the channel by neither.
+    old = await _month(sessionmaker, "2023-12", published=True)
+    new = await _month(sessionmaker, "2024-01", published=False)
+    async with sessionmaker() as setup, sessionmaker() as publishing:
+        await deliveries.lock_subscriptions(setup)
+        await guilds.update_settings(setup, 1, announce_channel_id=11)
+        latest = await issues.latest_published(setup, NEWSLETTER)
+        assert latest is not None and latest.id == old
+        await deliveries.queue_delivery(setup, issue_id=old, guild_id=1, channel_id=11)
+
+        async def publish() -> None:
+            issue = await issues.get_issue_by_id(publishing, new)
+            assert issue is not None
+            await issues.mark_published(publishing, issue)
+            await deliveries.queue_for_subscribers(publishing, new)
+            await publishing.commit()
+
+        publishing_task = asyncio.create_task(publish())
+        await asyncio.sleep(0.2)  # the publish is now waiting for /setup
+        await setup.commit()
+        await asyncio.wait_for(publishing_task, timeout=10)
+    assert 11 in await _rows(sessionmaker, old)
+    assert 11 in await _rows(sessionmaker, new)
