@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -50,6 +51,12 @@ async def store_issue(
 
     Changed text for a stored month raises IssueConflictError unless `replace`.
     """
+    return await _store_issue(session, data, replace=replace, first_try=True)
+
+
+async def _store_issue(
+    session: AsyncSession, data: IssueData, *, replace: bool, first_try: bool
+) -> tuple[Issue, StoreOutcome]:
     existing = await get_issue(session, data.newsletter, data.month)
     if existing is not None:
         if existing.content_hash == data.content_hash:
@@ -80,8 +87,15 @@ async def store_issue(
         content_hash=data.content_hash,
         status=IssueStatus.DRAFT,
     )
-    session.add(issue)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(issue)
+    except IntegrityError:
+        if not first_try:
+            raise
+        # The month was imported elsewhere at the same moment (the CLI and /issue import):
+        # decided against that one now, as if this import had come second.
+        return await _store_issue(session, data, replace=replace, first_try=False)
     session.add_all(_items(issue.id, data.items))
     await session.flush()
     await search.index_cjk(session, issue.id)

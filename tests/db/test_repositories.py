@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -194,3 +195,40 @@ async def test_unfinished_deliveries_are_split_by_shard(sessionmaker: Sessions) 
         mine = await deliveries.unfinished(session, shard_count=4, shard_ids=[1, 2])
     assert len(everything) == 4
     assert sorted((d.guild_id >> 22) % 4 for d in mine) == [1, 2]
+
+
+async def test_one_month_imported_twice_at_once_is_stored_once(sessionmaker: Sessions) -> None:
+    # The CLI and /issue import at the same moment: neither saw the other's row. The
+    # second waits, then is decided as if it had come second, not failed on the key.
+    async with sessionmaker() as first, sessionmaker() as second:
+        _, first_outcome = await issues.store_issue(first, _issue("2024-02", "v1"))
+
+        async def later(text: str) -> issues.StoreOutcome:
+            _, outcome = await issues.store_issue(second, _issue("2024-02", text))
+            await second.commit()
+            return outcome
+
+        waiting = asyncio.create_task(later("v1"))
+        await asyncio.sleep(0.2)  # the second now waits for the first's row
+        await first.commit()
+        assert (first_outcome, await asyncio.wait_for(waiting, 10)) == ("created", "unchanged")
+    async with sessionmaker() as session:
+        stored = await issues.get_issue(session, "This Month in China", "2024-02")
+        assert stored is not None
+        assert sorted(await issues.item_ids(session, stored.id)) == [1, 2, 3]
+
+
+async def test_one_month_imported_twice_at_once_with_other_text_needs_replace(
+    sessionmaker: Sessions,
+) -> None:
+    async with sessionmaker() as first, sessionmaker() as second:
+        await issues.store_issue(first, _issue("2024-03", "v1"))
+
+        async def later() -> None:
+            await issues.store_issue(second, _issue("2024-03", "v2"))
+
+        waiting = asyncio.create_task(later())
+        await asyncio.sleep(0.2)
+        await first.commit()
+        with pytest.raises(issues.IssueConflictError, match="--replace"):
+            await asyncio.wait_for(waiting, 10)
