@@ -4,9 +4,8 @@
 only when an issue is published or replaced. Changes clear the cache at once (the
 `issues_changed` event, the delivery worker), those of other processes too as they are
 announced (masthead/change_listener.py); entries also live only `ttl` seconds, in case
-an announcement was missed. While the
-database cannot be reached, an expired entry is still served: readers keep /latest and
-/item for what was asked before the outage.
+an announcement was missed. While the database cannot be reached, an expired entry is
+still served: readers keep /latest and /item for what was asked before the outage.
 """
 
 from __future__ import annotations

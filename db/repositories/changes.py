@@ -20,8 +20,7 @@ import sqlite3
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BotState
-from db.upsert import dialect_insert
+from db.repositories import state
 
 CHANNEL = "masthead_changes"
 # The events another process may need to hear about; the payload is the event's name.
@@ -36,21 +35,13 @@ async def announce(session: AsyncSession, event: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_notify(CHANNEL, event)))
         return
-    token = secrets.token_hex(8)
-    stmt = dialect_insert(session)(BotState).values(key=SIGNAL_PREFIX + event, value=token)
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=[BotState.key], set_={"value": token})
-    )
+    await state.set_value(session, SIGNAL_PREFIX + event, secrets.token_hex(8))
 
 
 def sqlite_signals(connection: sqlite3.Connection) -> dict[str, str]:
     """SQLite: each announced event's latest token (a stdlib connection: the watcher's)."""
+    keys = sorted(SIGNAL_PREFIX + event for event in EVENTS)
     rows = connection.execute(
-        "SELECT key, value FROM bot_state WHERE key >= ? AND key < ?",
-        (SIGNAL_PREFIX, SIGNAL_PREFIX[:-1] + chr(ord(SIGNAL_PREFIX[-1]) + 1)),
+        f"SELECT key, value FROM bot_state WHERE key IN ({', '.join('?' * len(keys))})", keys
     )
-    return {
-        key.removeprefix(SIGNAL_PREFIX): value
-        for key, value in rows
-        if key.removeprefix(SIGNAL_PREFIX) in EVENTS
-    }
+    return {key.removeprefix(SIGNAL_PREFIX): value for key, value in rows}

@@ -32,10 +32,7 @@ async def take_lock(session: AsyncSession, name: str) -> None:
     run outside the transaction with the driver's implicit transactions, and after an
     explicit BEGIN they pin a WAL snapshot that cannot then take the write lock
     (SQLITE_BUSY at once)."""
-    stmt = dialect_insert(session)(BotState).values(key=name, value="lock")
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=[BotState.key], set_={"value": "lock"})
-    )
+    await set_value(session, name, "lock")
 
 
 async def pop_value(session: AsyncSession, key: str) -> str | None:
